@@ -1,0 +1,101 @@
+"""Non-UI helpers behind the app's pictures: numbers checked exactly, figures checked for their parts."""
+
+import numpy as np
+import pytest
+
+from nnscratch import viz
+
+
+def test_unit_images_take_columns_of_W1():
+    W1 = np.zeros((784, 3))
+    W1[5, 1] = 7.0  # pixel (0, 5) of unit 1
+    imgs = viz.unit_images(W1)
+    assert imgs.shape == (3, 28, 28)
+    assert imgs[1, 0, 5] == 7.0 and imgs[0].sum() == 0 and imgs[2].sum() == 0
+    assert viz.unit_images(W1, [1]).shape == (1, 28, 28)
+    with pytest.raises(ValueError):
+        viz.unit_images(np.zeros((3, 784)))
+
+
+def test_symmetric_scale_ignores_outliers_and_is_never_zero():
+    W = np.full(1000, 0.1)
+    W[0] = -50.0
+    assert viz.symmetric_scale(W) == pytest.approx(0.1)
+    assert viz.symmetric_scale(W, 100) == 50.0
+    assert viz.symmetric_scale(np.zeros(10)) > 0
+
+
+def test_grid_columns_classic_in_one_row():
+    assert viz.grid_columns(10) == 10
+    assert viz.grid_columns(3) == 3
+    assert viz.grid_columns(64) == 8
+
+
+def test_mosaic_places_tiles_row_major_with_gaps():
+    tiles = np.arange(3)[:, None, None] * np.ones((3, 2, 2))
+    m = viz.mosaic(tiles, ncols=2, gap=1)
+    assert m.shape == (5, 5)
+    assert m[0, 0] == 0 and m[0, 3] == 1 and m[3, 0] == 2
+    assert np.isnan(m[0, 2]) and np.isnan(m[3, 3])
+
+
+def test_confusion_and_per_class():
+    y = np.array([0, 0, 1, 1, 2])
+    p = np.array([0, 1, 1, 1, 0])
+    cm = viz.confusion_matrix(y, p, 3)
+    assert cm.tolist() == [[1, 1, 0], [0, 2, 0], [1, 0, 0]]
+    acc = viz.per_class_accuracy(y, p, 4)
+    assert acc[:3].tolist() == [0.5, 1.0, 0.0] and np.isnan(acc[3])
+
+
+def test_misclassified_sorted_by_confidence_and_filtered():
+    y = np.array([1, 2, 3, 4, 5])
+    p = np.array([1, 3, 4, 7, 5])
+    probs = np.zeros((5, 10))
+    probs[1, 3], probs[2, 4], probs[3, 7] = 0.6, 0.9, 0.7
+    assert viz.misclassified(y, p, probs).tolist() == [2, 3, 1]
+    assert viz.misclassified(y, p, probs, true_class=2).tolist() == [1]
+    assert viz.misclassified(y, p, probs, pred_class=7).tolist() == [3]
+    assert viz.misclassified(y, p, limit=2).tolist() == [1, 2]
+
+
+def test_upscale_is_crisp_uint8():
+    img = np.zeros((28, 28))
+    img[0, 0] = 1.0
+    up = viz.upscale(img, 3)
+    assert up.shape == (84, 84) and up.dtype == np.uint8
+    assert up[:3, :3].min() == 255 and up[3, 3] == 0
+
+
+def test_history_table_thins_but_keeps_validation_and_last_row():
+    rows = [dict(step=i, epoch=i / 100, loss=1.0 / i, train_acc=0.5, val_acc=0.9 if i % 250 == 0 else None,
+                 lr=0.1) for i in range(1, 1001)]
+    df = viz.history_table(rows, max_points=50)
+    assert len(df) <= 55
+    assert df["step"].iloc[-1] == 1000 and df["step"].iloc[0] == 1
+    assert set(df.loc[df["val_acc"].notna(), "step"]) == {250, 500, 750, 1000}
+    assert df["loss_smooth"].iloc[-1] > df["loss"].iloc[-1]  # the average lags a falling loss
+    assert viz.history_table([]).empty
+
+
+def test_format_duration():
+    assert viz.format_duration(12.3) == "12 s"
+    assert viz.format_duration(75) == "1 min 15 s"
+    assert viz.format_duration(None) == "–"
+
+
+def test_figures_render_with_labels_and_colour_bar():
+    rng = np.random.default_rng(0)
+    W1 = rng.normal(size=(784, 10))
+    fig = viz.weight_grid_figure(W1, selected=3)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts == [str(i) for i in range(10)]
+    assert len(fig.axes) == 2  # the grid and its colour bar
+    png = viz.to_png(fig)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    big = viz.weight_grid_figure(rng.normal(size=(784, 100)), start=64, count=64)
+    assert [t.get_text() for t in big.axes[0].texts] == [str(i) for i in range(64, 100)]
+    viz.to_png(viz.unit_figure(W1[:, 0], 0.5, 1.0, 0))
+    viz.to_png(viz.heatmap_figure(rng.normal(size=(800, 10))))
+    cm = viz.confusion_matrix(rng.integers(0, 10, 500), rng.integers(0, 10, 500))
+    viz.to_png(viz.confusion_figure(cm))

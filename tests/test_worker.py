@@ -1,0 +1,273 @@
+"""The app's training worker and slot limiter, with a fake fit (fast, deterministic) and one real run."""
+
+import threading
+import time
+import types
+
+import numpy as np
+import pytest
+
+from nnscratch.errors import ConfigError, DataFormatError, TrainingDiverged
+from nnscratch import worker as W
+
+
+# ---------------------------------------------------------------------------------------------- fakes
+class FakeNet:
+    def __init__(self):
+        self.params = {"W1": np.zeros((784, 3), np.float32), "b1": np.zeros(3, np.float32)}
+        self.meta = {}
+
+    def predict(self, X):
+        return np.zeros(len(X), np.int64)
+
+
+def fake_fit(steps=50, step_time=0.002, diverge_at=None, raise_err=None):
+    """A fit with the engine's contract: rows via callback, stop within a step, wait while paused."""
+
+    def fit(net, X, y, *, epochs, callback=None, stop_event=None, pause_event=None, **kw):
+        t0 = time.perf_counter()
+        status = "completed"
+        for step in range(1, steps + 1):
+            while pause_event is not None and pause_event.is_set():
+                if stop_event is not None and stop_event.is_set():
+                    break
+                time.sleep(0.001)
+            if stop_event is not None and stop_event.is_set():
+                status = "stopped"
+                break
+            if raise_err is not None:
+                raise raise_err
+            if diverge_at == step:
+                raise TrainingDiverged(step, kw.get("lr"))
+            time.sleep(step_time)
+            net.params["W1"] += 1
+            if callback:
+                callback(dict(step=step, epoch=step / steps * epochs, samples=step * 10, loss=1.0 / step,
+                              train_acc=0.5, val_acc=0.6 if step % 10 == 0 else None, lr=kw.get("lr"),
+                              elapsed=time.perf_counter() - t0, samples_per_s=1000.0))
+        return types.SimpleNamespace(status=status, rows=[], total_steps=steps)
+
+    return fit
+
+
+def arrays(n=100, n_test=20):
+    X = np.random.default_rng(0).random((n, 784), dtype=np.float32)
+    y = np.arange(n) % 10
+    return W.TrainingArrays(X, y, X[:10], y[:10], X[:n_test], y[:n_test] * 0, "fake data")
+
+
+def make(limiter=None, **fit_opts):
+    cfg = W.TrainConfig(epochs=2, batch_size=10)
+    return W.TrainingWorker(FakeNet(), arrays(), cfg, limiter=limiter or W.SlotLimiter(2),
+                            fit_fn=fake_fit(**fit_opts))
+
+
+def wait_for(pred, timeout=5.0):
+    t = time.time()
+    while not pred():
+        if time.time() - t > timeout:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.005)
+
+
+# ---------------------------------------------------------------------------------------------- config
+def test_parse_hidden_forms():
+    assert W.parse_hidden("128 64") == (128, 64)
+    assert W.parse_hidden("256, 128") == (256, 128)
+    assert W.parse_hidden("") == ()
+    assert W.parse_hidden([10]) == (10,)
+    with pytest.raises(ConfigError, match="'abc'"):
+        W.parse_hidden("abc")
+    with pytest.raises(ConfigError, match="0 units"):
+        W.parse_hidden("0")
+
+
+def test_check_config_accepts_defaults_and_edges():
+    cfg, errors, notes = W.check_config({"hidden": "", "lr": 0.1, "epochs": 1, "batch_size": 32, "seed": 0})
+    assert errors == [] and cfg.sizes == [784, 10] and cfg.architecture == "784-10"
+    cfg, errors, notes = W.check_config({"hidden": "1", "batch_size": 5000}, n_train=4000)
+    assert cfg.batch_size is None and "full batch" in notes[0]
+    cfg, _, _ = W.check_config({"full_batch": True})
+    assert cfg.batch_size is None
+
+
+@pytest.mark.parametrize("field,value,needle", [
+    ("lr", 0, "learning rate"), ("lr", 100, "too large"), ("lr", "x", "not a number"),
+    ("epochs", 0, "epochs"), ("seed", -1, "seed"), ("seed", 2**40, "seed"), ("batch_size", 0, "batch_size"),
+    ("hidden", "12 x", "'x'"), ("activation", "softplus", "activation"), ("weight_decay", -0.1, "weight_decay"),
+])
+def test_check_config_refuses_bad_values_with_a_reason(field, value, needle):
+    cfg, errors, _ = W.check_config({field: value})
+    assert cfg is None and len(errors) == 1 and needle in errors[0]
+
+
+def test_steps_per_epoch():
+    assert W.steps_per_epoch(1000, 128) == 8
+    assert W.steps_per_epoch(1000, None) == 1
+    assert W.steps_per_epoch(100, 500) == 1
+
+
+def test_prepare_arrays_splits_and_freezes():
+    class DS:
+        source = "fake"
+
+        def train_xy(self):
+            return np.random.default_rng(1).random((200, 784), dtype=np.float32), np.arange(200) % 10
+
+        def test_xy(self):
+            return np.zeros((30, 784), np.float32), np.zeros(30, np.int64)
+
+    a = W.prepare_arrays(DS(), val_fraction=0.1)
+    assert (a.n_train, len(a.y_val), len(a.y_test), a.source) == (180, 20, 30, "fake")
+    for arr in (a.X_train, a.y_train, a.X_val, a.y_val, a.X_test, a.y_test):
+        assert not arr.flags.writeable
+    # train and validation are disjoint rows of the original set
+    rows = {r.tobytes() for r in a.X_train}
+    assert not any(r.tobytes() in rows for r in a.X_val)
+
+
+# ---------------------------------------------------------------------------------------------- limiter
+def test_limiter_caps_and_serves_in_order():
+    lim = W.SlotLimiter(1)
+    a, b, c = object(), object(), object()
+    assert lim.acquire(a)
+    order = []
+
+    def take(t):
+        assert lim.acquire(t)
+        order.append(t)
+
+    tb = threading.Thread(target=take, args=(b,))
+    tb.start()
+    wait_for(lambda: lim.position(b) == 1)
+    tc = threading.Thread(target=take, args=(c,))
+    tc.start()
+    wait_for(lambda: lim.position(c) == 2)
+    assert lim.position(a) == 0 and lim.running == 1 and lim.waiting == 2
+    lim.release(a)
+    wait_for(lambda: lim.position(b) == 0)
+    assert lim.position(c) == 1
+    lim.release(b)
+    tb.join(2), tc.join(2)
+    assert order == [b, c]
+    lim.release(c)
+    assert lim.running == 0 and lim.position(c) is None
+
+
+def test_limiter_cancel_leaves_queue():
+    lim = W.SlotLimiter(1)
+    lim.acquire("x")
+    cancel = threading.Event()
+    result = []
+    t = threading.Thread(target=lambda: result.append(lim.acquire("y", cancel)))
+    t.start()
+    wait_for(lambda: lim.position("y") == 1)
+    cancel.set()
+    t.join(2)
+    assert result == [False] and lim.waiting == 0
+
+
+def test_limiter_capacity_from_env(monkeypatch):
+    monkeypatch.setenv("NNSCRATCH_MAX_TRAINING", "3")
+    assert W.SlotLimiter().capacity == 3
+    monkeypatch.setenv("NNSCRATCH_MAX_TRAINING", "zero")
+    assert W.SlotLimiter().capacity >= 1
+    with pytest.raises(ConfigError):
+        W.SlotLimiter(0)
+
+
+# ---------------------------------------------------------------------------------------------- worker
+def test_worker_completes_and_records_everything():
+    w = make(steps=30).start()
+    assert w.join(5)
+    s = w.snapshot()
+    assert s["status"] == "completed" and s["step"] == 30 and s["progress"] == 1.0
+    assert w.n_rows() == 30 and w.rows(25)[0]["step"] == 26
+    assert s["val_acc"] == 0.6 and w.test_accuracy == 1.0  # fake net predicts 0, test labels are 0
+    assert w.net.meta["status"] == "completed" and w.net.meta["data_source"] == "fake data"
+    assert w.total_steps == 2 * 10  # 100 digits / batch 10 * 2 epochs
+    assert not W.live_threads()
+
+
+def test_worker_stop_is_quick_and_keeps_history_and_weights():
+    w = make(steps=100000, step_time=0.001).start()
+    wait_for(lambda: w.n_rows() > 5)
+    w.stop()
+    t = time.perf_counter()
+    assert w.join(2)
+    assert time.perf_counter() - t < 0.5
+    assert w.status == "stopped" and w.n_rows() > 5
+    assert w.net.params["W1"][0, 0] == w.n_rows()  # the weights of the last finished step are kept
+
+
+def test_worker_pause_resume_and_stop_while_paused():
+    w = make(steps=100000, step_time=0.001).start()
+    wait_for(lambda: w.n_rows() > 2)
+    w.pause()
+    assert w.status == "paused"
+    time.sleep(0.05)
+    n = w.n_rows()
+    time.sleep(0.1)
+    assert w.n_rows() <= n + 1  # at most the step in flight
+    w.resume()
+    wait_for(lambda: w.n_rows() > n + 3)
+    w.pause()
+    w.stop()
+    assert w.join(2) and w.status == "stopped"
+
+
+def test_worker_divergence_and_errors_become_one_line_messages():
+    w = make(steps=50, diverge_at=7).start()
+    w.join(5)
+    assert w.status == "diverged" and "step 7" in w.error and "\n" not in w.error
+    assert w.n_rows() == 6
+    w = make(raise_err=DataFormatError("bad.csv: line 3 has 5 columns, expected 785")).start()
+    w.join(5)
+    assert w.status == "error" and w.error.startswith("bad.csv")
+    w = make(raise_err=RuntimeError("boom\nsecond line")).start()
+    w.join(5)
+    assert w.status == "error" and w.error == "unexpected RuntimeError: boom second line"
+
+
+def test_workers_queue_on_a_full_limiter_and_start_when_a_slot_frees():
+    lim = W.SlotLimiter(1)
+    first = make(limiter=lim, steps=100000, step_time=0.001).start()
+    wait_for(lambda: first.status == "running")
+    second = make(limiter=lim, steps=5).start()
+    wait_for(lambda: second.queue_position() == 1)
+    assert second.snapshot()["status"] == "queued" and second.snapshot()["queue_position"] == 1
+    third = make(limiter=lim, steps=5).start()
+    wait_for(lambda: third.queue_position() == 2)
+    third.stop()  # leaving the queue frees the place
+    assert third.join(2) and third.status == "stopped" and third.n_rows() == 0
+    first.stop()
+    assert second.join(5) and second.status == "completed"
+    assert lim.running == 0 and lim.waiting == 0
+    first.join(2)
+    assert not W.live_threads()
+
+
+def test_many_stopped_workers_leave_no_threads():
+    lim = W.SlotLimiter(2)
+    ws = [make(limiter=lim, steps=100000, step_time=0.001).start() for _ in range(6)]
+    wait_for(lambda: lim.running == 2 and lim.waiting == 4)
+    for w in ws:
+        w.stop()
+    assert all(w.join(3) for w in ws)
+    assert not W.live_threads() and lim.running == 0
+
+
+def test_real_fit_runs_in_the_worker():
+    nn = pytest.importorskip("nnscratch")
+    if not hasattr(nn, "Network") or not hasattr(nn, "fit"):
+        pytest.skip("engine not available yet")
+    rng = np.random.default_rng(0)
+    X = rng.random((300, 784), dtype=np.float32)
+    y = np.arange(300) % 10
+    a = W.TrainingArrays(X[:240], y[:240], X[240:270], y[240:270], X[270:], y[270:], "random")
+    cfg = W.TrainConfig(hidden=(16,), epochs=2, batch_size=32, lr=1e-3)
+    w = W.TrainingWorker(nn.Network(cfg.sizes, seed=0), a, cfg, limiter=W.SlotLimiter(1)).start()
+    assert w.join(30), "real training did not finish"
+    assert w.status == "completed", w.error
+    assert w.n_rows() >= 1 and w.test_accuracy is not None
+    assert w.snapshot()["step"] == w.total_steps
