@@ -42,52 +42,78 @@ def random_affine(X, rng, *, max_shift=2.0, max_rotate=12.0, scale=0.12, shear=0
     if X.ndim != 2 or X.shape[1] != SIDE * SIDE:
         raise ConfigError(f"random_affine expects X of shape (n, 784), got {X.shape}")
     imgs = X.reshape(n, SIDE, SIDE)
-    if thickness > 0:
-        imgs = _random_thickness(imgs, rng.uniform(-thickness, thickness, n).astype(np.float32))
-
+    # all random numbers first, so the result does not depend on the chunking below
+    amount = rng.uniform(-thickness, thickness, n).astype(np.float32) if thickness > 0 else None
     theta = np.deg2rad(rng.uniform(-max_rotate, max_rotate, n))
     s = rng.uniform(1 - scale, 1 + scale, n)
     k = rng.uniform(-shear, shear, n)
     t = rng.uniform(-max_shift, max_shift, (n, 2))
-    # forward map (about the centre): A = R(theta) @ [[1, 0], [k, 1]] * s  in (row, col) coordinates,
-    # i.e. the shear slants columns by rows (italic-like).  We need its inverse to sample the source.
+    # forward map about the centre, in (row, col) coordinates: A = s * R(theta) @ [[1, 0], [k, 1]]
+    # (the shear slants columns by rows, like italics). We sample the source, so we need A^-1.
     cos, sin = np.cos(theta), np.sin(theta)
-    a11, a12 = cos - sin * k, -sin        # R = [[cos, -sin], [sin, cos]] (row, col) times shear
+    a11, a12 = cos - sin * k, -sin
     a21, a22 = sin + cos * k, cos
-    det = (a11 * a22 - a12 * a21) * s     # times s^2 / s
-    inv = np.stack([a22, -a12, -a21, a11], axis=1) / det[:, None]   # (A * s)^-1 = adj(A) / (s * det A)
-    inv = inv.astype(np.float32)
-    dr = _GRID_R[None, :] - t[:, :1].astype(np.float32)   # (n, 784) output coords minus shift
-    dc = _GRID_C[None, :] - t[:, 1:].astype(np.float32)
-    src_r = inv[:, 0:1] * dr + inv[:, 1:2] * dc + np.float32(_C)
-    src_c = inv[:, 2:3] * dr + inv[:, 3:4] * dc + np.float32(_C)
-    return _bilinear(imgs, src_r, src_c)
+    det = (a11 * a22 - a12 * a21) * s
+    inv = (np.stack([a22, -a12, -a21, a11], axis=1) / det[:, None]).astype(np.float32)
+    # source = inv @ (out - C - t) + C = inv @ (out - C) + (C - inv @ t): one offset per image
+    off = np.empty((n, 2), np.float32)
+    off[:, 0] = _C - (inv[:, 0] * t[:, 0] + inv[:, 1] * t[:, 1])
+    off[:, 1] = _C - (inv[:, 2] * t[:, 0] + inv[:, 3] * t[:, 1])
+    out = np.empty((n, SIDE * SIDE), np.float32)
+    # Work in chunks whose temporaries stay under ~128 KB: they then come from malloc's heap instead of
+    # fresh mmap'd pages, which makes every NumPy op here several times faster (measured).
+    for i in range(0, n, _CHUNK):
+        j = slice(i, i + _CHUNK)
+        chunk = imgs[j] if amount is None else _random_thickness(imgs[j], amount[j])
+        out[j] = _warp(chunk, inv[j], off[j])
+    return out
 
 
-def _bilinear(imgs, src_r, src_c):
-    """Sample (n, 28, 28) images at float coords (n, 784) -> (n, 784) float32; outside is 0."""
-    n = imgs.shape[0]
-    P = SIDE + 2                                   # zero padding of 1 px: out-of-frame reads hit zeros
-    padded = np.zeros((n, P, P), np.float32)
-    padded[:, 1:-1, 1:-1] = imgs
-    flat = padded.reshape(-1)
+_CHUNK = 32
+_PAD = 31   # 28 + 1 zero row/col before and 2 after: every tap of a clipped coordinate is in range
+
+
+def _warp(imgs, inv, off):
+    """Bilinearly sample (m, 28, 28) images at inv @ (out - C) + off for every output pixel -> (m, 784).
+
+    Source coordinates are clipped to [-1, 28], where the zero border lies, so every read is in
+    range and whatever falls outside the frame reads zeros.
+    """
+    m = imgs.shape[0]
+    P = _PAD
+    src_r = inv[:, 0:1] * _GRID_R + inv[:, 1:2] * _GRID_C
+    src_r += off[:, 0:1]
+    src_c = inv[:, 2:3] * _GRID_R + inv[:, 3:4] * _GRID_C
+    src_c += off[:, 1:2]
+    np.clip(src_r, -1, SIDE, out=src_r)
+    np.clip(src_c, -1, SIDE, out=src_c)
     r0 = np.floor(src_r)
     c0 = np.floor(src_c)
-    fr = src_r - r0
-    fc = src_c - c0
-    r0 = r0.astype(np.int32) + 1                  # +1: index into the padded frame
-    c0 = c0.astype(np.int32) + 1
-    # clip both taps independently: anything beyond the frame lands on the zero border
-    r1 = np.clip(r0 + 1, 0, P - 1)
-    c1 = np.clip(c0 + 1, 0, P - 1)
-    r0 = np.clip(r0, 0, P - 1)
-    c0 = np.clip(c0, 0, P - 1)
-    base = (np.arange(n, dtype=np.int32) * (P * P))[:, None]
-    r0 = base + r0 * P
-    r1 = base + r1 * P
-    top = flat[r0 + c0] * (1 - fc) + flat[r0 + c1] * fc
-    bot = flat[r1 + c0] * (1 - fc) + flat[r1 + c1] * fc
-    return (top * (1 - fr) + bot * fr).astype(np.float32, copy=False)
+    src_r -= r0            # now the fractional parts
+    src_c -= c0
+    fr, fc = src_r, src_c
+    r0 *= P
+    r0 += c0
+    idx = r0.astype(np.int32)               # top-left tap, relative to the padded frame's (1, 1)
+    idx += (np.arange(m, dtype=np.int32) * (P * P))[:, None]
+    padded = np.zeros((m, P, P), np.float32)
+    padded[:, 1:SIDE + 1, 1:SIDE + 1] = imgs
+    flat = padded.reshape(-1)
+    base = P + 1
+    tl = np.take(flat[base:], idx)          # views at offsets: no index arithmetic per tap
+    tr = np.take(flat[base + 1:], idx)
+    bl = np.take(flat[base + P:], idx)
+    br = np.take(flat[base + P + 1:], idx)
+    tr -= tl
+    tr *= fc
+    tl += tr                                # top row
+    br -= bl
+    br *= fc
+    bl += br                                # bottom row
+    bl -= tl
+    bl *= fr
+    tl += bl
+    return tl
 
 
 def _random_thickness(imgs, amount):
