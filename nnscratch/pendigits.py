@@ -18,6 +18,10 @@ TABLET_SIZE = 500      # tablet coordinates lie inside about 500 x 500, y pointi
 DIGIT_HEIGHT = 0.65    # a person draws a digit about 2/3 of the canvas tall ...
 MARGIN = 0.08          # ... and keeps it at least this far (fraction of the canvas) from the edges
 SUPERSAMPLE = 4        # draw at 4x and box-downsample: the canvas's anti-aliasing
+# The writer-disjoint held-out part that measures how well drawings read. A model that learns from
+# pen digits (training_data) must only see the other writers, or the measure means nothing.
+HELDOUT_FRACTION = 0.2
+HELDOUT_SEED = 0
 
 
 @dataclass
@@ -124,6 +128,11 @@ def split_by_writer(samples, test_fraction: float = 0.2, seed: int = 0):
     train = [s for s in samples if s.writer not in test_w]
     test = [s for s in samples if s.writer in test_w]
     return train, test
+
+
+def heldout_split(samples):
+    """The project's fixed writer-disjoint split -> (train, heldout): 24 writers / 6 writers."""
+    return split_by_writer(samples, HELDOUT_FRACTION, HELDOUT_SEED)
 
 
 def to_dataset(samples, **render_kw):
