@@ -53,7 +53,7 @@ def sniff(data: bytes) -> str:
         return "zip"
     if data[:6] == b"\x93NUMPY":
         return "npy"
-    if data[:2] == b"\x00\x00" and len(data) >= 4 and data[2] == 0x08:
+    if data[:2] == b"\x00\x00":  # IDX magic starts with two zero bytes; text never does
         return "idx"
     if data.startswith(IMAGE_MAGICS) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
         return "image"
@@ -225,6 +225,10 @@ def parse_csv(data: bytes, name: str) -> tuple[np.ndarray, np.ndarray | None]:
         body, line0 = data, 1
     if not body.strip():
         raise DataFormatError(f"{name}: has no data rows after line {line0 - 1}; expected one digit per line")
+    lead = len(body) - len(body.lstrip(b"\r\n"))
+    if lead:  # blank lines before the first row: skip them, keep line numbers right
+        line0 += body[:lead].count(b"\n")
+        body = body[lead:]
     arr = _fast_ints(body, ncols)
     if arr is None:  # anything beyond plain digits and commas: pandas, then checks with line numbers
         arr = _read_floats(body, name, line0)
@@ -303,7 +307,7 @@ def _read_floats(body: bytes, name: str, line0: int) -> np.ndarray:
     except pd.errors.ParserError as err:
         msg = str(err).strip().splitlines()[-1]
         msg = re.sub(r"line (\d+)", lambda m: f"line {int(m.group(1)) + line0 - 1}", msg)
-        msg = msg.replace("C error: ", "")
+        msg = msg.replace("C error: ", "").replace("Error tokenizing data. ", "")
         raise DataFormatError(f"{name}: {msg}; every line needs the same number of values") from err
     except UnicodeDecodeError as err:
         raise DataFormatError(f"{name}: byte {err.start}: not UTF-8 text; expected a CSV of digits") from err

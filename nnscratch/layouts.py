@@ -42,7 +42,7 @@ class Entry:
         with guard(self.name):
             return self._read()
 
-    def head(self, n: int = 8192) -> bytes:
+    def head(self, n: int = 65536) -> bytes:
         """First ``n`` bytes, decompressed if gzip: enough to tell the format."""
         with guard(self.name):
             return gunzip_head(self._read_head(n * 4), n)
@@ -130,8 +130,10 @@ def parse_tree(entries: list[Entry], name: str) -> dict:
     if images:
         return _image_folders(images, name)
     heads = {id(e): e.head() for e in entries}
-    idx = [(e, idx_kind(heads[id(e)])) for e in entries]
-    idx = [(e, k) for e, k in idx if k]
+    idx = [(e, idx_kind(heads[id(e)])) for e in entries if sniff(heads[id(e)]) == "idx"]
+    for e, k in idx:
+        if k is None:  # IDX-like but a wrong magic number: say so precisely
+            parse_idx(gunzip(e.read(), e.name), e.name)
     if idx:
         return _idx_files(idx, name)
     return _table_files(entries, heads, name)
