@@ -1,0 +1,77 @@
+"""Evaluate: accuracy overall and per digit, the confusion matrix, the mistakes, one example up close."""
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import app_state
+from nnscratch import viz
+
+s = app_state.ss()
+st.title("How good is it?")
+app_state.model_picker()
+
+with app_state.guard("evaluating"):
+    net, kind, token = app_state.active_model()
+    source = s["data_source"]
+    with st.spinner("Evaluating on the test set…"):
+        probs, pred, arrays = app_state.evaluate(net, token, source)
+    y = arrays.y_test
+    X = arrays.X_test
+    acc = float(np.mean(pred == y)) if len(y) else float("nan")
+    per_class = viz.per_class_accuracy(y, pred)
+    cm = viz.confusion_matrix(y, pred)
+
+    m = st.columns(4)
+    m[0].metric("Test accuracy", app_state.fmt_pct(acc, 2))
+    m[1].metric("Test digits", f"{len(y):,}")
+    m[2].metric("Mistakes", f"{int(np.sum(pred != y)):,}")
+    worst = int(np.nanargmin(per_class)) if np.isfinite(per_class).any() else None
+    m[3].metric("Hardest digit", "–" if worst is None else str(worst),
+                None if worst is None else f"{100 * per_class[worst]:.1f} % right", delta_color="off")
+    st.caption(f"Test set: {arrays.source or source} (never used for training). Model: "
+               f"{app_state.model_summary(net)['name']} `{net.architecture}`.")
+
+    c1, c2 = st.columns([1, 1.1], gap="large")
+    with c1:
+        st.subheader("Accuracy per digit")
+        df = pd.DataFrame({"digit": [str(i) for i in range(10)], "accuracy": per_class})
+        st.altair_chart(alt.Chart(df).mark_bar(color="#4c72b0").encode(
+            x=alt.X("digit:N", axis=alt.Axis(labelAngle=0, labelFontSize=16)),
+            y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[max(0.0, float(np.nanmin(per_class)) - 0.05)
+                                                          if np.isfinite(per_class).any() else 0, 1]),
+                    axis=alt.Axis(format="%")),
+            tooltip=["digit", alt.Tooltip("accuracy:Q", format=".2%")],
+        ).properties(height=380), width="stretch")
+    with c2:
+        st.subheader("Confusion matrix")
+        st.image(viz.to_png(viz.confusion_figure(cm), dpi=90), width="stretch")
+        st.caption("Row = the true digit, column = what the network said. Green: right; red: mistakes.")
+
+    st.subheader("Its mistakes, most confident first")
+    f1, f2, f3 = st.columns([1, 1, 2])
+    tc = f1.selectbox("True digit", ["any"] + list(range(10)), key="ev_true")
+    pc = f2.selectbox("Predicted as", ["any"] + list(range(10)), key="ev_pred")
+    idx = viz.misclassified(y, pred, probs, None if tc == "any" else tc, None if pc == "any" else pc, limit=40)
+    f3.caption(f"{len(viz.misclassified(y, pred, None, None if tc == 'any' else tc, None if pc == 'any' else pc)):,}"
+               f" mistakes match; showing up to 40.")
+    if len(idx):
+        st.image([viz.upscale(X[i].reshape(28, 28), 4) for i in idx],
+                 caption=[f"#{i}: true {y[i]} → {pred[i]} ({100 * probs[i, pred[i]]:.0f} %)" for i in idx],
+                 width=112)
+    else:
+        st.success("No mistakes match this filter.")
+
+    st.subheader("Look at one example")
+    e1, e2, e3 = st.columns([1, 1, 2], gap="large")
+    i = int(e1.number_input("Test index", min_value=0, max_value=max(0, len(y) - 1), step=1, key="ev_index"))
+    e1.button("Random digit", key="ev_random",
+              on_click=lambda: s.__setitem__("ev_index", int(np.random.default_rng().integers(len(y)))))
+    e2.image(viz.upscale(X[i].reshape(28, 28), 7), width=196)
+    with e3:
+        ok = pred[i] == y[i]
+        st.metric("Label", int(y[i]))
+        st.metric("Network says", int(pred[i]), f"{100 * probs[i, pred[i]]:.1f} % sure, {'right' if ok else 'wrong'}",
+                  delta_color="normal" if ok else "inverse")
+    s["example_digit"] = X[i].reshape(28, 28)

@@ -1,0 +1,267 @@
+"""Train: choose data and a recipe, start a background run and watch it learn live."""
+
+import math
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+import app_state
+import nnscratch
+from nnscratch import viz
+from nnscratch import worker as W
+
+s = app_state.ss()
+FIELDS = dict(hidden="f_hidden", activation="f_activation", init="f_init", optimizer="f_optimizer", lr="f_lr",
+              schedule="f_schedule", batch_size="f_batch", full_batch="f_full_batch", epochs="f_epochs",
+              weight_decay="f_wd", seed="f_seed", augment="f_augment")
+PRESET_NAMES = list(nnscratch.PRESETS)
+
+
+def preset_values(name: str) -> dict:
+    p = nnscratch.PRESETS[name]
+    f = dict(p["fit"])
+    batch = f.get("batch_size")
+    epochs = f.get("epochs") or (f.get("steps") if batch is None else max(1, round(f["steps"] / 500)))
+    return dict(hidden=" ".join(str(h) for h in p["hidden"]), activation=p["activation"], init=p["init"],
+                optimizer=f.get("optimizer", "adam"), lr=float(f.get("lr", 1e-3)),
+                schedule=f.get("schedule", "constant"), batch_size=int(batch or 128), full_batch=batch is None,
+                epochs=int(epochs), weight_decay=float(f.get("weight_decay", 0.0)), seed=0,
+                augment=bool(f.get("augment", False)))
+
+
+def apply_preset():
+    name = s["f_preset"]
+    if name in nnscratch.PRESETS:
+        for k, v in preset_values(name).items():
+            s[FIELDS[k]] = v
+
+
+if "f_hidden" not in s:  # first visit: start from the quick recipe
+    s["f_preset"] = "quick" if "quick" in PRESET_NAMES else PRESET_NAMES[0]
+    apply_preset()
+
+st.title("Train a network")
+
+# ------------------------------------------------------------------------------------------- data
+st.subheader("1 · Data")
+dcol1, dcol2 = st.columns([2, 3])
+
+
+def _data_changed():
+    s["data_source"] = s["data_source_widget"]
+
+
+s["data_source_widget"] = s["data_source"]
+dcol1.radio("Training data", list(app_state.DATA_CHOICES), format_func=app_state.DATA_CHOICES.get,
+            key="data_source_widget", on_change=_data_changed)
+with dcol2:
+    if s["data_source"] == "upload":
+        ups = st.file_uploader("MNIST-style data: Kaggle/Colab CSV, Keras .npz, the four IDX files (.gz) or "
+                               "a zip of <label>/ image folders", key="data_upload", accept_multiple_files=True)
+        up_id = tuple(u.file_id for u in ups or [])
+        if up_id and s.get("upload_id") != up_id:
+            s["upload_id"] = up_id  # a bad file is reported once, not on every rerun
+            with app_state.guard("reading the upload"), st.spinner("Reading the upload…"):
+                s["upload_arrays"] = None
+                s["upload_arrays"] = app_state.load_upload(ups)
+                s["upload_name"] = " + ".join(u.name for u in ups)
+        if s.get("upload_arrays") is not None:
+            a = s["upload_arrays"]
+            st.success(f"{s['upload_name']}: {a.n_train:,} training, {len(a.y_val):,} validation and "
+                       f"{len(a.y_test):,} test digits.")
+    elif s["data_source"] == "mnist":
+        st.caption("Loaded once for everyone on this server. The first load may download about 11 MB "
+                   "(or reads the local cache); offline, use the built-in sample.")
+    else:
+        st.caption("500 digits of each class from MNIST, shipped inside the package: trains in seconds, "
+                   "no download.")
+
+# ------------------------------------------------------------------------------------------- form
+st.subheader("2 · Network and training")
+pc1, pc2 = st.columns([1, 3])
+pc1.selectbox("Recipe", PRESET_NAMES + ["custom"], key="f_preset", on_change=apply_preset,
+              help="Fills in the form below; change anything after.")
+if s["f_preset"] in nnscratch.PRESETS:
+    pc2.info(nnscratch.PRESETS[s["f_preset"]]["description"], icon="📋")
+
+with st.form("train_form", border=True):
+    c1, c2, c3 = st.columns(3)
+    c1.text_input("Hidden layers (units, space-separated; empty = none)", key="f_hidden")
+    c1.selectbox("Activation", W.ACTIVATIONS, key="f_activation")
+    c1.selectbox("Weight init", W.INITS, key="f_init")
+    c2.selectbox("Optimizer", W.OPTIMIZERS, key="f_optimizer")
+    c2.number_input("Learning rate", key="f_lr", min_value=0.0, format="%g", step=0.0005)
+    c2.selectbox("Learning-rate schedule", W.SCHEDULES, key="f_schedule")
+    c2.number_input("Weight decay", key="f_wd", min_value=0.0, format="%g", step=0.0001)
+    c3.number_input("Batch size", key="f_batch", min_value=1, step=32)
+    c3.checkbox("Full batch (every digit in every step)", key="f_full_batch")
+    c3.number_input("Epochs (passes over the data)", key="f_epochs", min_value=0, step=1)
+    c3.number_input("Seed", key="f_seed", step=1)
+    c3.checkbox("Augment: small random shifts and rotations", key="f_augment")
+    submitted = st.form_submit_button("Start training", type="primary", icon="▶️")
+
+if submitted:
+    with app_state.guard("starting the run"):
+        if app_state.running_worker() is not None:
+            st.warning("A run is already going in this session: stop it before starting another.", icon="⏳")
+        else:
+            source = s["data_source"]
+            with st.spinner("Loading the data…"):
+                arrays = app_state.get_arrays(source)
+            values = {k: s[v] for k, v in FIELDS.items()}
+            values["preset"] = s["f_preset"] if s["f_preset"] in nnscratch.PRESETS else None
+            cfg, errors, notes = W.check_config(values, n_train=arrays.n_train)
+            if errors:
+                st.error("Please fix: " + "; ".join(errors), icon="✋")
+            else:
+                for n in notes:
+                    st.info(n)
+                label = s.get("upload_name") if source == "upload" else (arrays.source or source)
+                app_state.start_worker(cfg, arrays, label)
+                st.session_state["_train_done_seen"] = None
+
+# ------------------------------------------------------------------------------------------- live
+st.subheader("3 · Training run")
+
+
+def _charts(rows, x):
+    df = viz.history_table(rows)
+    xt = "step" if x == "steps" else "epoch"
+    base = alt.Chart(df).encode(x=alt.X(f"{xt}:Q", title=xt))
+    loss = alt.layer(
+        base.mark_line(opacity=0.25, color="#888").encode(y=alt.Y("loss:Q", title="loss (cross-entropy)")),
+        base.mark_line(strokeWidth=3, color="#d6336c").encode(y="loss_smooth:Q"),
+    ).properties(height=300, title="Loss (grey: each batch, pink: smoothed)")
+    long = pd.concat([
+        pd.DataFrame({xt: df[xt], "accuracy": df["train_acc"], "set": "train (running)"}),
+        pd.DataFrame({xt: df[xt], "accuracy": df["val_acc"], "set": "validation"}).dropna(),
+    ])
+    acc = alt.Chart(long).mark_line(strokeWidth=3, point=True).encode(
+        x=alt.X(f"{xt}:Q", title=xt),
+        y=alt.Y("accuracy:Q", title="accuracy", scale=alt.Scale(zero=False), axis=alt.Axis(format="%")),
+        color=alt.Color("set:N", legend=alt.Legend(orient="bottom", title=None)),
+    ).properties(height=300, title="Accuracy")
+    return loss, acc
+
+
+def _controls(w, snap):
+    b1, b2, _ = st.columns([1, 1, 4])
+    if snap["status"] == W.PAUSED:
+        if b1.button("Resume", icon="▶️", key="btn_resume", width="stretch"):
+            w.resume()
+            st.rerun(scope="fragment")
+    elif b1.button("Pause", icon="⏸️", key="btn_pause", width="stretch", disabled=snap["status"] == W.QUEUED):
+        w.pause()
+        st.rerun(scope="fragment")
+    if b2.button("Stop", icon="⏹️", key="btn_stop", width="stretch"):
+        w.stop()
+        w.join(2.0)  # stops within one step; the page then shows the final state
+        st.rerun()
+
+
+def _final(w, snap):
+    status = snap["status"]
+    if status == W.COMPLETED:
+        st.success(f"Finished {snap['step']} steps in {viz.format_duration(snap['elapsed'])}: test accuracy "
+                   f"**{app_state.fmt_pct(snap['test_acc'], 2)}**, validation "
+                   f"{app_state.fmt_pct(snap['val_acc'], 2)}.", icon="✅")
+    elif status == W.STOPPED:
+        st.info(f"Stopped at step {snap['step']} / {snap['total_steps']}"
+                + (f": test accuracy {app_state.fmt_pct(snap['test_acc'], 2)}." if snap["test_acc"] is not None
+                   else " before it started."), icon="⏹️")
+    elif status == W.DIVERGED:
+        st.error(f"{snap['error']}. The last good weights are kept below; lower the learning rate (or use "
+                 f"Adam) and start again.", icon="💥")
+    else:
+        st.error(snap["error"] or "the run failed", icon="⚠️")
+    if w.n_rows() == 0:
+        return
+    d1, d2, _ = st.columns([1, 1, 2])
+    d1.download_button("Download this model (.npz)", data=w.net.to_bytes,
+                       file_name=f"nnscratch_{w.net.architecture}.npz", mime="application/octet-stream",
+                       icon="⬇️", key=f"dl_run_{w.id}", on_click="ignore", width="stretch")
+    d2.download_button("Download history (.csv)", data=lambda: pd.DataFrame(w.rows()).to_csv(index=False),
+                       file_name=f"nnscratch_history_{w.id}.csv", mime="text/csv", icon="📈",
+                       key=f"dl_hist_{w.id}", on_click="ignore", width="stretch")
+    if s["model"] is not w.net and w.status in (W.COMPLETED, W.STOPPED, W.DIVERGED):
+        if st.button("Use this run's model as my model", key=f"adopt_{w.id}"):
+            app_state.set_session_model(w.net, f"trained here ({w.status})")
+            st.rerun()
+
+
+w = s["worker"]
+if w is None:
+    st.caption("No run yet: choose a recipe and press **Start training**.")
+else:
+    live = not w.done
+    st.radio("x axis", ["steps", "epochs"], horizontal=True, key="chart_x")
+
+    @st.fragment(run_every=0.5 if live else None)
+    def live_panel():
+        snap = w.snapshot()
+        with st.container(key="train-progress"):
+            status = snap["status"]
+            if status == W.QUEUED:
+                lim = W.get_limiter()
+                st.warning(f"Waiting for a free training slot: you are number {snap['queue_position'] or '…'} "
+                           f"in the queue ({lim.running} of {lim.capacity} slots busy on this server). It "
+                           f"starts by itself; drawing and the other pages work meanwhile.", icon="⏳")
+            head = f"**{w.name}** · {w.arrays.n_train:,} digits · {status}"
+            st.markdown(f"{head} · step {snap['step']} / {snap['total_steps']} · "
+                        f"epoch {snap['epoch']:.2f} / {snap['total_epochs']}")
+            eta = viz.format_duration(snap["eta"]) if snap["eta"] is not None else "–"
+            st.progress(snap["progress"], text=f"{snap['progress']:.0%} · elapsed "
+                        f"{viz.format_duration(snap['elapsed'])} · ETA {eta}")
+            m = st.columns(5)
+            m[0].metric("Loss", "–" if snap["loss"] is None else f"{snap['loss']:.3f}")
+            m[1].metric("Train accuracy", app_state.fmt_pct(snap["train_acc"]))
+            m[2].metric("Validation accuracy", app_state.fmt_pct(snap["val_acc"]))
+            m[3].metric("Samples / s", "–" if not snap["samples_per_s"] or not math.isfinite(snap["samples_per_s"])
+                        else f"{snap['samples_per_s']:,.0f}")
+            m[4].metric("Learning rate", "–" if snap["lr"] is None else f"{snap['lr']:.2g}")
+        if not w.done:
+            _controls(w, snap)
+        elif live:  # it just finished: one full rerun adopts the model and updates the sidebar
+            st.rerun()
+        else:
+            _final(w, snap)
+        with st.container(key="train-charts"):
+            rows = w.rows()
+            if rows:
+                loss, acc = _charts(rows, s.get("chart_x", "steps"))
+                g1, g2 = st.columns(2)
+                g1.altair_chart(loss, width="stretch")
+                g2.altair_chart(acc, width="stretch")
+            else:
+                st.caption("The curves appear with the first step.")
+
+    with app_state.guard("showing the run"):
+        live_panel()
+
+# ------------------------------------------------------------------------------------------- model files
+st.subheader("4 · Your model file")
+mc1, mc2 = st.columns(2)
+with mc1:
+    if s["model"] is not None:
+        m = app_state.model_summary(s["model"])
+        st.markdown(f"Your model: **{m['name']}** `{m['architecture']}`, test accuracy {app_state.fmt_pct(m['accuracy'])}")
+        st.download_button("Download my model (.npz)", data=s["model"].to_bytes,
+                           file_name=f"nnscratch_{m['architecture']}.npz", mime="application/octet-stream",
+                           icon="⬇️", on_click="ignore", key="dl_model")
+    else:
+        st.caption("You have no model of your own yet: train one, or upload a file saved earlier.")
+with mc2:
+    mf = st.file_uploader("Upload a model saved by nnscratch (.npz)", type=["npz"], key="model_upload")
+    if mf is not None and s.get("model_upload_id") != mf.file_id:
+        s["model_upload_id"] = mf.file_id
+        with app_state.guard("loading the model"):
+            app_state.check_upload_size(mf)
+            net = nnscratch.Network.load(mf.getvalue())
+            if net.sizes[0] != 784 or net.sizes[-1] != 10:
+                raise nnscratch.ModelFileError(f"{mf.name}: a {net.architecture} network does not read 28x28 "
+                                               f"digits into 10 classes")
+            net.meta.setdefault("name", mf.name)
+            app_state.set_session_model(net, f"uploaded ({mf.name})")
+            app_state.flash(f"Loaded {mf.name}: {net.architecture}. It is now your current model.")
+            st.rerun()

@@ -1,0 +1,76 @@
+"""Weights: the first layer as one 28x28 picture per hidden unit, live while a run trains."""
+
+import math
+
+import streamlit as st
+
+import app_state
+from nnscratch import viz
+
+s = app_state.ss()
+PAGE = 64
+
+st.title("What the hidden units look for")
+st.markdown("Each picture is one hidden unit's 784 input weights laid out as the 28×28 image. "
+            "**Red** pixels raise the unit's value when they are inked, **blue** ones lower it; white "
+            "means the pixel hardly matters. All pictures share one colour scale, centred on zero.")
+
+w = app_state.running_worker()
+if w is None:
+    app_state.model_picker()
+
+
+@st.fragment(run_every=1.0 if w is not None else None)
+def weights_view():
+    if w is not None:
+        params = w.live_params()
+        snap = w.snapshot()
+        st.info(f"Live from your training run ({snap['status']}, step {snap['step']} / {snap['total_steps']}): "
+                f"the pictures change as it learns.", icon="🔴")
+        arch = w.net.architecture
+    else:
+        net, kind, _ = app_state.active_model()
+        params, arch = net.params, net.architecture
+    W1 = params["W1"]
+    H = W1.shape[1]
+    only_layer = "W2" not in params
+    what = "class" if only_layer else "unit"
+    vmax = viz.symmetric_scale(W1)
+
+    c1, c2 = st.columns([3, 1])
+    start = 0
+    if H > PAGE:
+        pages = math.ceil(H / PAGE)
+        if s.get("w_page", 0) >= pages:
+            s["w_page"] = 0
+        page = c1.select_slider("Units", options=list(range(pages)), key="w_page",
+                                format_func=lambda p: f"{p * PAGE}–{min(H, (p + 1) * PAGE) - 1}")
+        start = page * PAGE
+    if not 0 <= s.get("w_unit", 0) < H:  # the model changed under the widget
+        s["w_unit"] = 0
+    sel = c2.number_input(f"Look closer at {what}", min_value=0, max_value=H - 1, step=1, key="w_unit")
+    if only_layer:
+        st.caption(f"{arch}: no hidden layer, so each picture is the template of one digit class.")
+    else:
+        st.caption(f"{arch}: {H} hidden units; colour scale ±{vmax:.3g} (99.5th percentile of |W1|).")
+    fig = viz.weight_grid_figure(W1, start=start, count=PAGE, vmax=vmax, selected=int(sel))
+    st.image(viz.to_png(fig, dpi=110), width="stretch")
+
+    left, right = st.columns([1.2, 1])
+    with left:
+        st.subheader(f"{what.capitalize()} {int(sel)}")
+        bias = float(params["b1"][int(sel)])
+        st.image(viz.to_png(viz.unit_figure(W1[:, int(sel)], bias, vmax, int(sel)), dpi=100), width="stretch")
+    with right:
+        if not only_layer:
+            st.subheader("Second layer: hidden unit → class")
+            W2 = params["W2"]
+            cols = "class" if W2.shape[1] == 10 else "layer-2 unit"
+            st.image(viz.to_png(viz.heatmap_figure(W2, "hidden unit", cols), dpi=100), width="stretch")
+            if W2.shape[1] == 10:
+                top = W2[int(sel)].argmax()
+                st.caption(f"Unit {int(sel)} votes most strongly for **{top}** (weight {W2[int(sel), top]:+.2f}).")
+
+
+with app_state.guard("drawing the weights"):
+    weights_view()
