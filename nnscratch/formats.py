@@ -285,10 +285,11 @@ def _fast_ints(body: bytes, ncols: int) -> np.ndarray | None:
     import pandas as pd  # lazy: only CSV needs it
 
     try:
-        df = pd.read_csv(
-            io.BytesIO(body.rstrip()), header=None, dtype=np.uint8, engine="c", na_filter=False,
-            skip_blank_lines=False, quoting=csv.QUOTE_NONE,
-        )
+        with np.errstate(invalid="ignore"):  # "nan" cells: pandas warns, then refuses (-> careful path)
+            df = pd.read_csv(
+                io.BytesIO(body.rstrip()), header=None, dtype=np.uint8, engine="c", na_filter=False,
+                skip_blank_lines=False, quoting=csv.QUOTE_NONE,
+            )
     except Exception:  # noqa: BLE001 - any trouble: the careful path reports it
         return None
     arr = df.to_numpy()

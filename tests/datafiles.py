@@ -15,10 +15,11 @@ SAMPLE = Path(__file__).resolve().parents[1] / "nnscratch" / "sample_mnist.npz"
 
 
 def sample_digits(n=40):
-    """``n`` real MNIST digits from the built-in sample, 4 per class when n=40: (x uint8 (n,28,28), y uint8)."""
+    """``n`` real MNIST digits from the built-in sample, classes in turn 0,1,..9,0,1..: (x uint8 (n,28,28), y uint8)."""
     with np.load(SAMPLE) as z:
         x, y = z["x_test"], z["y_test"]
-    idx = np.concatenate([np.flatnonzero(y == c)[: max(1, n // 10)] for c in range(10)])[:n]
+    k = -(-n // 10)
+    idx = np.stack([np.flatnonzero(y == c)[:k] for c in range(10)], axis=1).ravel()[:n]
     return x[idx].copy(), y[idx].copy()
 
 
