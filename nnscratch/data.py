@@ -42,8 +42,8 @@ class Dataset:
     """Images uint8 ``(n, 28, 28)`` (0 = background, 255 = ink) and labels uint8 ``(n,)``, read-only.
 
     Safe to share between threads and app sessions: nothing here is ever modified in place.
-    For pixels-only data (Kaggle ``test.csv``) the images are in ``x_test``, ``y_test`` is None,
-    and the training split is empty: usable for prediction only.
+    For pixels-only data (Kaggle ``test.csv``) the images are in ``x_test``, both labels are None
+    and the training split is empty: usable for prediction only (``labelled`` is False).
     """
 
     def __init__(self, x_train, y_train, x_test, y_test, source: str):
@@ -63,7 +63,8 @@ class Dataset:
     def train_xy(self) -> tuple[np.ndarray, np.ndarray]:
         """New arrays: float32 (n_train, 784) in [0, 1] and int64 (n_train,)."""
         if self.y_train is None or len(self.x_train) == 0:
-            raise DataFormatError(f"{self.source}: has no labelled training digits (pixels only: prediction only)")
+            raise DataFormatError(f"{self.source}: has no labels, so it cannot train; use it for prediction, "
+                                  "or give a labelled file")
         return _as_xy(self.x_train), self.y_train.astype(np.int64)
 
     def test_xy(self) -> tuple[np.ndarray, np.ndarray | None]:
@@ -103,7 +104,7 @@ def load_mnist(source="sample", progress=None) -> Dataset:
     ``progress(done_bytes, total_bytes, file_name)`` is called while downloading full MNIST.
     Raises DataFormatError (bad or missing path/file) or DataUnavailableError (offline, no cache).
     """
-    if isinstance(source, str) and source == "sample":
+    if source is None or (isinstance(source, str) and source == "sample"):
         return _sample()
     if isinstance(source, str) and source == "mnist":
         a = mnist_cache.load(progress=progress)
@@ -153,7 +154,7 @@ def _dataset(splits: dict, name: str) -> Dataset:
     label = Path(name).name or name
     if "unlabelled" in splits:
         x = splits["unlabelled"]
-        return Dataset(np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.uint8), x, None,
+        return Dataset(np.zeros((0, 28, 28), np.uint8), None, x, None,
                        f"{label} ({len(x):,} unlabelled digits, prediction only)")
     x, y = splits["train"]
     if "test" in splits:

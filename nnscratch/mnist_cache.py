@@ -36,6 +36,8 @@ FILES = {
     "y_test": ("t10k-labels-idx1-ubyte.gz", "27ae3e4e09519cfbb04c329615203637", 10_008, (10_000,)),
 }
 TIMEOUT = 30.0
+_UMASK = os.umask(0o022)  # read the umask (the only portable way), then put it back
+os.umask(_UMASK)
 OFFLINE_HINT = "use --data sample (built in), or copy the files in with `python -m nnscratch download --from DIR`"
 
 
@@ -159,6 +161,7 @@ def _download(target: Path, key: str, mirrors, progress, timeout) -> bytes:
             with os.fdopen(fd, "wb") as out:
                 _stream(url, out, fname, progress, timeout)
             raw = verify(Path(tmp).read_bytes(), key, url)
+            os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; the cache is ordinary shared data
             os.replace(tmp, target)
             return raw
         except (OSError, http.client.HTTPException, ValueError) as err:  # URLError, timeouts, bad data
@@ -191,6 +194,7 @@ def _atomic_write(path: Path, write):
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)

@@ -175,7 +175,7 @@ def test_kaggle_train_csv_with_header(tmp_path, digits):
 def test_kaggle_test_csv_is_prediction_only(tmp_path, digits):
     x, _ = digits
     ds = parse_upload(csv_bytes(x), "test.csv")
-    assert ds.y_test is None and not ds.labelled and len(ds.x_train) == 0
+    assert ds.y_test is None and ds.y_train is None and not ds.labelled and len(ds.x_train) == 0
     assert np.array_equal(ds.x_test, x)
     X, y = ds.test_xy()
     assert X.shape == (40, 784) and y is None
