@@ -44,8 +44,8 @@ def guard(name):
 
 
 def sniff(data: bytes) -> str:
-    """Kind of content: 'empty', 'gzip', 'zip', 'npy', 'idx', 'image' or 'text'."""
-    if not data.strip():
+    """Kind of content: 'empty', 'gzip', 'zip', 'npy', 'idx', 'image', 'tar' or 'text'."""
+    if not data[:4096].strip() and not data.strip():
         return "empty"
     if data[:2] == b"\x1f\x8b":
         return "gzip"
@@ -55,6 +55,8 @@ def sniff(data: bytes) -> str:
         return "npy"
     if data[:2] == b"\x00\x00":  # IDX magic starts with two zero bytes; text never does
         return "idx"
+    if data[257:262] == b"ustar":
+        return "tar"
     if data.startswith(IMAGE_MAGICS) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
         return "image"
     return "text"

@@ -78,6 +78,8 @@ def parse_bytes(data: bytes, name: str) -> dict:
             return parse_zip(data, name)
         if kind == "npy":
             raise DataFormatError(f"{name}: is a single .npy array; save x_train, y_train, x_test, y_test in one .npz")
+        if kind == "tar":
+            raise DataFormatError(f"{name}: is a tar archive; unpack it and give the folder, or upload a .zip")
         if kind == "image":
             raise DataFormatError(f"{name}: is one image, not a dataset; classify it with `predict` or the Draw page")
         x, y = parse_csv(data, name)

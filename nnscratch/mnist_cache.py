@@ -104,6 +104,8 @@ def download_mnist(from_dir=None, progress=None, *, mirrors=None, timeout=None) 
     Raises DataUnavailableError when no mirror delivers a verified file (e.g. offline).
     """
     folder = mnist_dir()
+    if from_dir is not None and not Path(from_dir).is_dir():
+        raise DataUnavailableError(f"{from_dir}: no such folder; give the folder holding the four MNIST IDX files")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         raws = {key: _ensure(folder, key, from_dir, progress, mirrors, timeout) for key in FILES}

@@ -2,6 +2,8 @@
 
 import gzip
 import http.server
+import io
+import tarfile
 import threading
 
 import numpy as np
@@ -302,6 +304,12 @@ def test_image_zip_upload_and_bad_image(tmp_path, digits):
 
 def test_single_image_and_missing_paths(tmp_path, digits):
     _err(parse_upload, png_bytes(digits[0][0]), "seven.png", match=r"seven.png: is one image, not a dataset")
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        info = tarfile.TarInfo("mnist/train.csv")
+        info.size = 3
+        tf.addfile(info, io.BytesIO(b"1,2"))
+    _err(parse_upload, buf.getvalue(), "mnist.tar.gz", match=r"mnist.tar.gz: is a tar archive; unpack it")
     _err(load_mnist, tmp_path / "nope.csv", match=r"nope.csv: no such file or folder")
     (tmp_path / "empty").mkdir()
     _err(load_mnist, tmp_path / "empty", match=r"empty: is empty")
@@ -405,6 +413,8 @@ def test_offline_message_points_to_sample_and_from():
 def test_download_from_local_dir_and_reject_damaged_copy(tmp_path, cache, monkeypatch):
     folder = download_mnist(from_dir=SHARED_MNIST)
     assert folder == cache / "mnist" and len(load_mnist("mnist").y_train) == 60000
+    with pytest.raises(DataUnavailableError, match=r"missing: no such folder"):  # even with a full cache
+        download_mnist(from_dir=tmp_path / "missing")
     bad = tmp_path / "bad"
     bad.mkdir()
     for p in SHARED_MNIST.glob("*labels*.gz"):
