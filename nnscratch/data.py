@@ -139,6 +139,15 @@ def parse_uploads(files) -> Dataset:
     return _dataset(parse_tree(entries, label), label)
 
 
+def _locked(*arrays):
+    """Our own fresh arrays, made read-only at the base, so no view can ever be made writable again."""
+    for a in arrays:
+        while a is not None:
+            a.flags.writeable = False
+            a = a.base if isinstance(a.base, np.ndarray) else None
+    return arrays
+
+
 def _sample() -> Dataset:
     name = "built-in sample"
     try:
@@ -146,20 +155,20 @@ def _sample() -> Dataset:
     except OSError as err:
         raise DataFormatError(f"{SAMPLE_PATH}: the built-in sample is missing; reinstall nnscratch") from err
     s = splits_from_npz(read_npz(data, name), name)
-    return Dataset(*s["train"], *s["test"], f"built-in sample ({len(s['train'][0]) + len(s['test'][0]):,} digits)")
+    return Dataset(*_locked(*s["train"], *s["test"]), f"built-in sample ({len(s['train'][0]) + len(s['test'][0]):,} digits)")
 
 
 def _dataset(splits: dict, name: str) -> Dataset:
     """Splits from the parsers -> Dataset, carving a stratified test split when there is none."""
     label = Path(name).name or name
     if "unlabelled" in splits:
-        x = splits["unlabelled"]
+        (x,) = _locked(splits["unlabelled"])
         return Dataset(np.zeros((0, 28, 28), np.uint8), None, x, None,
                        f"{label} ({len(x):,} unlabelled digits, prediction only)")
     x, y = splits["train"]
     if "test" in splits:
-        xt, yt = splits["test"]
+        x, y, xt, yt = _locked(x, y, *splits["test"])
         return Dataset(x, y, xt, yt, f"{label} ({len(x):,} train + {len(xt):,} test)")
     tr, te = stratified_split(y)
-    return Dataset(x[tr], y[tr], x[te], y[te],
+    return Dataset(*_locked(x[tr], y[tr], x[te], y[te]),
                    f"{label} ({len(y):,} digits, {len(te):,} held out as test, stratified, seed {SPLIT_SEED})")

@@ -57,6 +57,8 @@ def test_sample_is_stratified_readonly_uint8():
         assert not a.flags.writeable
     with pytest.raises(ValueError):
         ds.x_train[0, 0, 0] = 1
+    with pytest.raises(ValueError):  # not even by flipping the flag back
+        ds.x_train.flags.writeable = True
     assert 0 < ds.x_train.mean() < 60  # real digits: mostly background
 
 
@@ -98,6 +100,8 @@ def test_full_mnist_from_the_shared_idx_folder():
     assert ds.x_train.shape == (60000, 28, 28) and ds.x_test.shape == (10000, 28, 28)
     assert ds.y_train[:5].tolist() == [5, 0, 4, 1, 9] and ds.y_test[:3].tolist() == [7, 2, 1]
     assert np.bincount(ds.y_test).sum() == 10000 and not ds.x_train.flags.writeable
+    with pytest.raises(ValueError):
+        ds.y_train.flags.writeable = True
 
 
 @pytest.mark.parametrize("gz", [True, False])

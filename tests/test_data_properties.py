@@ -49,6 +49,10 @@ def _check(data, name):
         return
     for a in (ds.x_train, ds.x_test):
         assert a.dtype == np.uint8 and a.ndim == 3 and a.shape[1:] == (28, 28) and not a.flags.writeable
+    for a in (ds.x_train, ds.y_train, ds.x_test, ds.y_test):
+        if a is not None and a.size:
+            with pytest.raises(ValueError):  # shared across app sessions: no way back to writable
+                a.flags.writeable = True
     if ds.labelled:
         assert ds.y_train.max(initial=0) <= 9 and ds.y_test.max(initial=0) <= 9
 
@@ -78,6 +82,7 @@ def corrupted(draw):
 
 @pytest.mark.parametrize("name", sorted(VALID))
 def test_valid_files_parse(name):
+    _check(VALID[name], name)
     ds = parse_upload(VALID[name], name)
     assert len(ds) == 12 and np.array_equal(np.sort(np.concatenate([ds.x_train, ds.x_test]).ravel()), np.sort(X.ravel()))
 
