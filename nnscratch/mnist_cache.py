@@ -101,6 +101,8 @@ def download_mnist(from_dir=None, progress=None, *, mirrors=None, timeout=None) 
 
     ``from_dir``: copy from a local folder instead of the network (original names, .gz or not).
     ``progress(done_bytes, total_bytes_or_None, file_name)`` is called as bytes arrive.
+    ``mirrors``: base URLs tried in order (default: ``$NNSCRATCH_MNIST_MIRROR`` (space-separated),
+    then ``MIRRORS``).
     Raises DataUnavailableError when no mirror delivers a verified file (e.g. offline).
     """
     folder = mnist_dir()
@@ -138,7 +140,9 @@ def _ensure(folder, key, from_dir, progress, mirrors, timeout) -> bytes:
         stored = data if data[:2] == b"\x1f\x8b" else gzip.compress(raw, compresslevel=1)
         _atomic_write(target, lambda f: f.write(stored))
         return raw
-    return _download(target, key, MIRRORS if mirrors is None else mirrors, progress, timeout or TIMEOUT)
+    if mirrors is None:  # a workshop can serve the files on its own network: NNSCRATCH_MNIST_MIRROR=http://host/
+        mirrors = os.environ.get("NNSCRATCH_MNIST_MIRROR", "").split() + list(MIRRORS)
+    return _download(target, key, mirrors, progress, timeout or TIMEOUT)
 
 
 def _find_local(root: Path, fname: str) -> Path:

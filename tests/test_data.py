@@ -27,6 +27,7 @@ def cache(tmp_path, monkeypatch):
     d = tmp_path / "cache"
     monkeypatch.setenv("NNSCRATCH_DATA", str(d))
     monkeypatch.setattr(mnist_cache, "MIRRORS", OFFLINE)
+    monkeypatch.delenv("NNSCRATCH_MNIST_MIRROR", raising=False)
     return d
 
 
@@ -348,9 +349,11 @@ def mirror_server():
     if not SHARED_MNIST.is_dir():
         pytest.skip("../shared/data/mnist is absent")
     files = {p.name: p.read_bytes() for p in SHARED_MNIST.glob("*.gz")}
+    requests = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
+            requests.append(self.path)
             _, kind, name = self.path.split("/", 2)
             data = files.get(name)
             if data is None or kind == "gone":
@@ -368,7 +371,7 @@ def mirror_server():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    yield f"http://127.0.0.1:{server.server_address[1]}", requests
     server.shutdown()
     server.server_close()
 
@@ -378,17 +381,21 @@ def _cache_files(cache):
 
 
 def test_download_falls_through_bad_mirrors_and_builds_fast_cache(mirror_server, cache, monkeypatch):
-    mirrors = [f"{mirror_server}/{k}/" for k in ("gone", "broken", "truncated", "good")]
-    monkeypatch.setattr(mnist_cache, "MIRRORS", mirrors)
+    url, requests = mirror_server
+    monkeypatch.setenv("NNSCRATCH_MNIST_MIRROR", f"{url}/gone/ {url}/broken/")  # tried first
+    monkeypatch.setattr(mnist_cache, "MIRRORS", [f"{url}/truncated/", f"{url}/good/"])
+    requests.clear()
     seen = []
     ds = load_mnist("mnist", progress=lambda done, total, name: seen.append((done, total, name)))
     assert ds.x_train.shape == (60000, 28, 28) and ds.y_test[:3].tolist() == [7, 2, 1]
     assert isinstance(ds.x_train, np.memmap) and not ds.x_train.flags.writeable
     assert {n for _, _, n in seen} == {v[0] for v in mnist_cache.FILES.values()}
     assert (9719438, 9719438, "train-images-idx3-ubyte.gz") in seen
+    assert requests[:4] == [f"/{k}/train-images-idx3-ubyte.gz" for k in ("gone", "broken", "truncated", "good")]
     assert not any(".part" in f for f in _cache_files(cache))
     assert len(_cache_files(cache)) == 8
     monkeypatch.setattr(mnist_cache, "MIRRORS", OFFLINE)  # second load: cache only, no network
+    monkeypatch.delenv("NNSCRATCH_MNIST_MIRROR")
     again = load_mnist("mnist")
     assert np.array_equal(again.y_train, ds.y_train) and isinstance(again.x_test, np.memmap)
     # a damaged fast cache is rebuilt from the verified .gz files, still without network
@@ -400,6 +407,7 @@ def test_download_falls_through_bad_mirrors_and_builds_fast_cache(mirror_server,
 
 
 def test_only_bad_mirrors_leave_no_cache(mirror_server, cache):
+    mirror_server, _ = mirror_server
     with pytest.raises(DataUnavailableError, match=r"cannot download MNIST's train-images.* 2 mirror") as info:
         download_mnist(mirrors=[f"{mirror_server}/broken/", f"{mirror_server}/truncated/"])
     assert "--data sample" in str(info.value) and "download --from DIR" in str(info.value)
