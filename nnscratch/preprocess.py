@@ -86,7 +86,10 @@ def to_mnist(image, invert="auto") -> np.ndarray | None:
     0..255 or floats in [0, 1]. Ink is bright on dark, as in MNIST.
     invert: True for dark ink on a light background, False for light on dark, "auto" to decide from
     the border (a light border means a light background). The canvas is black, so "auto" is safe.
+    None (a canvas that has sent no image yet) gives None too.
     """
+    if image is None:
+        return None
     g = _to_gray(image)
     if invert == "auto":
         invert = _border_median(g) > 0.5

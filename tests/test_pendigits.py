@@ -125,3 +125,18 @@ def test_the_real_file():
     assert np.bincount([d.label for d in s]).min() >= 700
     tr, te = pendigits.heldout_split(s)
     assert 1000 < len(te) < 2500 and not {d.writer for d in tr} & {d.writer for d in te}
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@needs_pen
+@pytest.mark.skipif(not list((ROOT / "models").glob("*.npz")), reason="no shipped model in models/")
+@pytest.mark.parametrize("model_path", sorted((ROOT / "models").glob("*.npz")), ids=lambda p: p.name)
+def test_shipped_model_reads_heldout_pen_digits(model_path):
+    """The Draw page's promise: >= 95 % of real pen digits by writers the model never saw."""
+    from nnscratch import Network
+
+    X, y = pendigits.heldout_data(PEN_FILE)
+    accuracy = float((Network.load(model_path).predict(X) == y).mean())
+    assert accuracy >= 0.95, f"{model_path.name} reads {accuracy:.1%} of held-out pen digits"

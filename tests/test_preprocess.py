@@ -47,6 +47,7 @@ def test_constants_are_sane():
 
 
 def test_empty_canvas_gives_none():
+    assert to_mnist(None) is None                                                  # no image sent yet
     assert to_mnist(canvas()) is None
     assert to_mnist(np.zeros((CANVAS_SIZE, CANVAS_SIZE, 4), np.uint8)) is None   # fully transparent
     assert to_mnist(np.full((50, 50), 255, np.uint8)) is None                      # blank paper
