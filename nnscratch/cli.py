@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from . import __version__
 from .errors import ConfigError, NNScratchError
 
@@ -62,6 +64,9 @@ def build_parser():
     t.add_argument("--val-fraction", type=float, default=0.1,
                    help="part of the training set held out for validation (0 = none; default 0.1)")
     t.add_argument("--data", default="sample", help=DATA_HELP)
+    t.add_argument("--add-pendigits", metavar="FILE",
+                   help="also learn from real pen-written digits (UCI pendigits-orig file), rendered like "
+                        "canvas drawings; only the training writers, so held-out accuracy stays honest")
     t.add_argument("--out", default="model.npz", help="where to save the model (default model.npz)")
     t.add_argument("--name", help="a name stored in the model's metadata")
     t.add_argument("--json", action="store_true", help="print one JSON object as the last line")
@@ -154,9 +159,14 @@ def cmd_train(args):
     if ds.y_train is None:
         raise ConfigError(f"{ds.source} has no labels: it can be used with predict, not to train")
     arrays = prepare_arrays(ds, val_fraction=args.val_fraction, max_val=10**9, seed=0)
+    X_train, y_train = arrays.X_train, arrays.y_train
+    if args.add_pendigits:
+        from .pendigits import training_data
+        X_pen, y_pen = training_data(args.add_pendigits)
+        X_train, y_train = np.concatenate([X_train, X_pen]), np.concatenate([y_train, y_pen])
     net = Network(sizes, seed=args.seed, **net_kwargs)
 
-    n, bs = arrays.n_train, fit_kwargs.get("batch_size")
+    n, bs = len(y_train), fit_kwargs.get("batch_size")
     steps_per_epoch = 1 if bs is None or bs >= n else -(-n // bs)
     total_steps = fit_kwargs.get("steps") or fit_kwargs["epochs"] * steps_per_epoch
     bars = []  # made at the first step, so a refused setting prints no empty bar
@@ -172,7 +182,7 @@ def cmd_train(args):
     has_val = len(arrays.y_val) > 0
     start = time.perf_counter()
     try:
-        history = fit(net, arrays.X_train, arrays.y_train, seed=args.seed, callback=callback,
+        history = fit(net, X_train, y_train, seed=args.seed, callback=callback,
                       X_val=arrays.X_val if has_val else None, y_val=arrays.y_val if has_val else None,
                       **fit_kwargs)
     finally:
@@ -185,7 +195,8 @@ def cmd_train(args):
     net.meta.update({
         "name": args.name or f"{args.preset} {net.architecture}",
         "preset": args.preset, "fit": {k: v for k, v in fit_kwargs.items()},
-        "data_source": ds.source, "n_train": int(arrays.n_train),
+        "data_source": ds.source + (" + pendigits training writers" if args.add_pendigits else ""),
+        "n_train": int(len(y_train)),
         "val_accuracy": val_acc, "test_accuracy": test_acc, "train_seconds": round(seconds, 2),
         "command": command,
     })
