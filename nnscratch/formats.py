@@ -225,7 +225,7 @@ def parse_csv(data: bytes, name: str) -> tuple[np.ndarray, np.ndarray | None]:
         body, line0 = (b"" if end < 0 else data[end + 1 :]), 2
     else:
         body, line0 = data, 1
-    if not body.strip():
+    if not body[:65536].strip() and not body.strip():  # (strip copies: only when the start is blank)
         raise DataFormatError(f"{name}: has no data rows after line {line0 - 1}; expected one digit per line")
     lead = len(body) - len(body.lstrip(b"\r\n"))
     if lead:  # blank lines before the first row: skip them, keep line numbers right
@@ -286,10 +286,13 @@ def _fast_ints(body: bytes, ncols: int) -> np.ndarray | None:
     """
     import pandas as pd  # lazy: only CSV needs it
 
+    tail = body[-16:]
+    if tail[len(tail.rstrip()):] not in (b"", b"\n", b"\r\n"):  # trailing blank lines (copying is rare)
+        body = body.rstrip()
     try:
         with np.errstate(invalid="ignore"):  # "nan" cells: pandas warns, then refuses (-> careful path)
             df = pd.read_csv(
-                io.BytesIO(body.rstrip()), header=None, dtype=np.uint8, engine="c", na_filter=False,
+                io.BytesIO(body), header=None, dtype=np.uint8, engine="c", na_filter=False,
                 skip_blank_lines=False, quoting=csv.QUOTE_NONE,
             )
     except Exception:  # noqa: BLE001 - any trouble: the careful path reports it
@@ -305,7 +308,7 @@ def _read_floats(body: bytes, name: str, line0: int) -> np.ndarray:
     try:
         df = pd.read_csv(
             io.BytesIO(body), header=None, dtype=np.float32, engine="c",
-            skip_blank_lines=False, quoting=csv.QUOTE_NONE, low_memory=False,
+            skip_blank_lines=False, quoting=csv.QUOTE_NONE,
         )
     except pd.errors.ParserError as err:
         msg = str(err).strip().splitlines()[-1]
