@@ -19,10 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DataFormatError
-from .formats import (
-    MAX_BYTES, csv_columns, decode_image, guard, gunzip, gunzip_head, idx_kind, parse_csv, parse_idx,
-    read_npz, sniff, splits_from_npz,
-)
+from .csv_format import csv_columns, parse_csv
+from .formats import MAX_BYTES, guard, gunzip, gunzip_head, idx_kind, parse_idx, read_npz, sniff, splits_from_npz
+from .image_format import decode_image
 
 DIGITS = tuple("0123456789")
 JUNK = {"thumbs.db", "desktop.ini", "__macosx"}
