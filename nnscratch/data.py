@@ -135,7 +135,7 @@ def parse_uploads(files) -> Dataset:
     if len(files) == 1:
         return parse_upload(*files[0])
     entries = [Entry([fn], fn, len(d), lambda d=d: bytes(d)) for d, fn in files]
-    label = " + ".join(fn for _, fn in files)
+    label = " + ".join(fn for _, fn in files) if len(files) == 2 else f"{files[0][1]} + {len(files) - 1} more files"
     return _dataset(parse_tree(entries, label), label)
 
 

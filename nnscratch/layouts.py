@@ -32,8 +32,10 @@ EXPECTED = "the four IDX files, <label>/ image folders (0-9), or one CSV/.npz fi
 class Entry:
     """One file of a folder or archive: ``parts`` is its path inside it, ``name`` for messages."""
 
-    def __init__(self, parts, name, size, read):
+    def __init__(self, parts, name, size, read, read_head=None):
         self.parts, self.name, self.size, self._read = tuple(parts), name, size, read
+        if read_head is not None:
+            self._read_head = read_head
 
     def read(self) -> bytes:
         if self.size > MAX_BYTES:
@@ -94,10 +96,16 @@ def parse_zip(data: bytes, name: str) -> dict:
         if sum(i.file_size for i in infos) > MAX_BYTES:
             raise DataFormatError(f"{name}: unpacks to more than {MAX_BYTES >> 20} MB; not MNIST data")
         entries = [
-            Entry(i.filename.split("/"), f"{name}:{i.filename}", i.file_size, lambda i=i: zf.read(i))
+            Entry(i.filename.split("/"), f"{name}:{i.filename}", i.file_size, lambda i=i: zf.read(i),
+                  lambda n, i=i: _zip_head(zf, i, n))
             for i in infos
         ]
         return parse_tree(entries, name)
+
+
+def _zip_head(zf, info, n):
+    with zf.open(info) as f:  # only the start: members are inflated in full once, when parsed
+        return f.read(n)
 
 
 def folder_entries(root: Path) -> list[Entry]:
