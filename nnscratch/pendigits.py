@@ -17,8 +17,7 @@ from .preprocess import BRUSH_WIDTH, CANVAS_SIZE, to_mnist
 TABLET_SIZE = 500      # tablet coordinates lie inside about 500 x 500, y pointing up
 DIGIT_HEIGHT = 0.65    # a person draws a digit about 2/3 of the canvas tall ...
 MARGIN = 0.08          # ... and keeps it at least this far (fraction of the canvas) from the edges
-SUPERSAMPLE = 2        # draw at 2x and box-downsample: the canvas's anti-aliasing (4x changes the 28x28
-                       # result by 0.001 on average and costs twice the time)
+SUPERSAMPLE = 4        # draw at 4x and box-downsample: 17 grey levels on edges, like the canvas's AA
 # The writer-disjoint held-out part that measures how well drawings read. A model that learns from
 # pen digits (training_data) must only see the other writers, or the measure means nothing.
 HELDOUT_FRACTION = 0.2
@@ -106,21 +105,28 @@ def render(strokes, *, size: int = CANVAS_SIZE, brush: float = BRUSH_WIDTH,
     scale = min(size * height / span[1], room / span[0], room / span[1])
     offset = size / 2 - (lo + hi) / 2 * scale
     ss = SUPERSAMPLE
-    img = Image.new("L", (size * ss, size * ss), 0)
+    # Draw only the canvas pixels the ink can touch (whole pixels, so the box-averaging is the same as
+    # for the full canvas): 2-3x faster.
+    pad = brush / 2 + 2
+    x0, y0 = (int(max(0, np.floor(v))) for v in lo * scale + offset - pad)
+    x1, y1 = (int(min(size, np.ceil(v))) for v in hi * scale + offset + pad)
+    img = Image.new("L", ((x1 - x0) * ss, (y1 - y0) * ss), 0)
     draw = ImageDraw.Draw(img)
     r = brush * ss / 2
+    corner = np.array([x0, y0], np.float64)
     for s in strokes:
-        p = (np.asarray(s, np.float64).reshape(-1, 2) * scale + offset) * ss
+        p = (np.asarray(s, np.float64).reshape(-1, 2) * scale + offset - corner) * ss
         xy = [tuple(q) for q in p]
         if len(xy) > 1:
             draw.line(xy, fill=255, width=max(1, round(brush * ss)))
         for x, y in xy:  # round caps and joins
             draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
-    alpha = np.asarray(img.resize((size, size), Image.Resampling.BOX))
-    out = np.zeros((size, size, 4), np.uint8)
-    out[:, :, :3] = alpha[:, :, None]
-    out[:, :, 3] = 255   # the canvas has an opaque black background (st_canvas background_color)
-    return out
+    alpha = np.zeros((size, size), np.uint8)
+    alpha[y0:y1, x0:x1] = np.asarray(img.reduce(ss))    # box-average each ss x ss block
+    # RGBA = (a, a, a, 255): the canvas has an opaque black background (st_canvas background_color).
+    # Packed as little-endian uint32 words, which is ~2x faster than filling the channels one by one.
+    rgba = alpha.astype("<u4") * 0x010101 | 0xFF000000
+    return rgba.view(np.uint8).reshape(size, size, 4)
 
 
 def split_by_writer(samples, test_fraction: float = 0.2, seed: int = 0):
