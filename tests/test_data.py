@@ -197,6 +197,17 @@ def test_csv_without_header_label_first_or_last(digits):
     assert np.array_equal(ds2.x_train, ds.x_train) and np.array_equal(ds2.y_test, ds.y_test)
 
 
+def test_csv_label_column_found_by_name(digits):
+    x, y = digits
+    flat = x.reshape(40, 784).astype(int)
+    rows = np.column_stack([flat[:, :3], y, flat[:, 3:]])
+    head = ",".join([f"p{i}" for i in range(3)] + ["Label"] + [f"p{i}" for i in range(3, 784)])
+    text = head + "\n" + "\n".join(",".join(map(str, r)) for r in rows.tolist()) + "\n"
+    ds = parse_upload(text.encode(), "mid.csv")
+    ref = parse_upload(csv_bytes(x, y), "ref.csv")
+    assert np.array_equal(ds.x_train, ref.x_train) and np.array_equal(ds.y_train, ref.y_train)
+
+
 def test_csv_tolerates_crlf_blank_lines_floats_and_bom(digits):
     x, y = digits
     ref = parse_upload(csv_bytes(x, y), "a.csv")
