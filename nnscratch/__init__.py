@@ -15,4 +15,4 @@ from .errors import (ConfigError, DataFormatError, DataUnavailableError, ModelFi
 from .network import Network  # noqa: E402
 from .presets import PRESETS, preset_config  # noqa: E402
 from .train import History, fit  # noqa: E402
-from .data import Dataset, download_mnist, load_mnist, parse_upload  # noqa: E402
+from .data import Dataset, download_mnist, load_mnist, parse_upload, parse_uploads  # noqa: E402

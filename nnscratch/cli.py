@@ -102,21 +102,32 @@ def _progress_bar(desc, total=None, unit="it", quiet=False):
                 mininterval=0.2, unit_scale=(unit == "B"))
 
 
+class _DownloadBars:
+    """A ``progress(done, total, name)`` callback that shows one byte bar per file, closed when done."""
+
+    def __init__(self, quiet=False):
+        self.quiet, self.bars = quiet, {}
+
+    def __call__(self, done, total, name):
+        bar = self.bars.get(name)
+        if bar is None:
+            bar = self.bars[name] = _progress_bar(name, total, "B", self.quiet)
+        bar.update(done - bar.n)
+        if total and done >= total:
+            bar.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for bar in self.bars.values():
+            bar.close()
+
+
 def _load_data(source, quiet=False):
     from .data import load_mnist
-    bars = {}
-
-    def progress(done, total, name):
-        bar = bars.get(name)
-        if bar is None:
-            bar = bars[name] = _progress_bar(f"downloading {name}", total, "B", quiet)
-        bar.update(done - bar.n)
-
-    try:
+    with _DownloadBars(quiet) as progress:
         return load_mnist(source, progress=progress)
-    finally:
-        for bar in bars.values():
-            bar.close()
 
 
 def _emit(result, as_json, lines):
@@ -263,19 +274,8 @@ def cmd_bench(args):
 
 def cmd_download(args):
     from .data import download_mnist
-    bars = {}
-
-    def progress(done, total, name):
-        bar = bars.get(name)
-        if bar is None:
-            bar = bars[name] = _progress_bar(name, total, "B")
-        bar.update(done - bar.n)
-
-    try:
+    with _DownloadBars() as progress:
         folder = download_mnist(from_dir=args.from_dir, progress=progress)
-    finally:
-        for bar in bars.values():
-            bar.close()
     print(f"MNIST is ready in {folder}")
 
 
