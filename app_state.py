@@ -264,7 +264,7 @@ def load_upload(files) -> W.TrainingArrays:
     return W.prepare_arrays(ds)
 
 
-def flash(message: str, icon: str = "✅") -> None:
+def flash(message: str, icon: str = ":material/check_circle:") -> None:
     """A message that survives one st.rerun (shown by show_flash)."""
     st.session_state["_flash"] = (message, icon)
 
@@ -292,6 +292,12 @@ def evaluate(net, token: str, source: str):
     return cache[1], cache[2], arrays
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def confusion_png(cm: np.ndarray) -> bytes:
+    """The confusion-matrix picture (Matplotlib, ~0.3 s) made once per distinct matrix."""
+    return viz.to_png(viz.confusion_figure(cm), dpi=90)
+
+
 # ================================================================================== UI helpers
 @contextlib.contextmanager
 def guard(what: str = ""):
@@ -300,11 +306,11 @@ def guard(what: str = ""):
     try:
         yield
     except NNScratchError as e:
-        st.error(str(e), icon="⚠️")
+        st.error(str(e), icon=":material/warning:")
     except Exception as e:  # noqa: BLE001
         log.exception("unexpected error %s", what)
         st.error(f"Something went wrong{(' ' + what) if what else ''}: {type(e).__name__}: "
-                 f"{' '.join(str(e).split())[:300]}. Try again; if it persists, reload the page.", icon="⚠️")
+                 f"{' '.join(str(e).split())[:300]}. Try again; if it persists, reload the page.", icon=":material/warning:")
 
 
 def fmt_pct(x, digits=1) -> str:
@@ -372,6 +378,20 @@ def _sidebar_run_status():
 
     st.markdown("#### Training")
     status_line()
+
+
+_CSS = """
+<style>
+/* Projector-friendly: less empty space on top, a big prediction on the Draw page. */
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+.st-key-draw-result [data-testid="stMetricValue"] { font-size: 4.5rem; line-height: 1.1; }
+.st-key-train-progress [data-testid="stMetricValue"] { font-size: 2.2rem; }
+</style>
+"""
+
+
+def style() -> None:
+    st.html(_CSS)
 
 
 def record_timing(name: str, seconds: float) -> None:

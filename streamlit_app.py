@@ -13,24 +13,25 @@ import time
 import streamlit as st
 
 st.session_state["_run_t0"] = time.perf_counter()  # for the server-side timing of a drawing
-st.set_page_config(page_title="nnscratch: a neural network from scratch", page_icon="🔢", layout="wide",
+st.set_page_config(page_title="nnscratch: a neural network from scratch", layout="wide",
                    initial_sidebar_state="expanded")
 
 import app_state  # noqa: E402  (after set_page_config: it may create cached resources)
 
 PAGES = [
-    st.Page("app_pages/home.py", title="Home", icon="🏠", default=True, url_path="home"),
-    st.Page("app_pages/train.py", title="Train", icon="🏋️", url_path="train"),
-    st.Page("app_pages/weights.py", title="Weights", icon="🧩", url_path="weights"),
-    st.Page("app_pages/draw.py", title="Draw", icon="✏️", url_path="draw"),
-    st.Page("app_pages/evaluate.py", title="Evaluate", icon="📊", url_path="evaluate"),
-    st.Page("app_pages/how_it_works.py", title="How it works", icon="🧮", url_path="how-it-works"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
+    st.Page("app_pages/weights.py", title="Weights", icon=":material/grid_view:", url_path="weights"),
+    st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
+    st.Page("app_pages/evaluate.py", title="Evaluate", icon=":material/analytics:", url_path="evaluate"),
+    st.Page("app_pages/how_it_works.py", title="How it works", icon=":material/function:", url_path="how-it-works"),
 ]
 
 page = st.navigation(PAGES)
 app_state.ss()
+app_state.style()
 if app_state.sync_worker():
-    st.toast("Training finished: your model is now the current model.", icon="✅")
+    st.toast("Training finished: your model is now the current model.", icon=":material/check_circle:")
 app_state.sidebar()
 app_state.show_flash()
 page.run()

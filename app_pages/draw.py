@@ -2,14 +2,13 @@
 
 import time
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 import app_state
-from nnscratch import preprocess
+from nnscratch import preprocess, viz
 
 s = app_state.ss()
 st.title("Draw a digit")
@@ -17,13 +16,13 @@ app_state.model_picker()
 
 left, mid, right = st.columns([1.15, 0.75, 1.6], gap="large")
 with left:
-    st.markdown("**Draw one digit, large, in the middle**")
     canvas = st_canvas(
         stroke_width=preprocess.BRUSH_WIDTH, stroke_color="#FFFFFF", background_color="#000000",
         height=preprocess.CANVAS_SIZE, width=preprocess.CANVAS_SIZE, drawing_mode="freedraw",
         update_streamlit=True, return_image_data=True, key=f"canvas-{s['canvas_key']}",
     )
-    if st.button("Clear", icon="🧽", key="clear_canvas"):
+    st.caption("Draw one digit, large, in the middle.")
+    if st.button("Clear", icon=":material/ink_eraser:", key="clear_canvas"):
         s["canvas_key"] += 1  # a fresh canvas widget is an empty one
         s["last_drawing"] = None
         st.rerun()
@@ -43,9 +42,9 @@ with mid:
         st.image(app_state.big_digit(img28), width=224)
         st.caption("28×28 pixels, made the way MNIST was: cropped, scaled to 20 px, centred by mass.")
 
-with right:
+with right, st.container(key="draw-result"):
     if img28 is None:
-        st.info("Draw a digit on the black square: the prediction appears when you lift the mouse.", icon="✏️")
+        st.info("Draw a digit on the black square: the prediction appears when you lift the mouse.", icon=":material/draw:")
     else:
         s["last_drawing"] = img28
         with app_state.guard("predicting"):
@@ -57,14 +56,9 @@ with right:
             c2.metric("Confidence", f"{100 * probs[digit]:.1f} %")
             app_state.record_timing("draw", time.perf_counter() - app_state.run_started())
             df = pd.DataFrame({"digit": [str(i) for i in range(10)], "probability": probs,
-                               "top": ["yes" if i == digit else "no" for i in range(10)]})
-            chart = alt.Chart(df).mark_bar().encode(
-                x=alt.X("digit:N", sort=None, axis=alt.Axis(labelAngle=0, labelFontSize=18, titleFontSize=16)),
-                y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-                color=alt.Color("top:N", scale=alt.Scale(domain=["yes", "no"], range=["#d6336c", "#9aa5b1"]),
-                                legend=None),
-                tooltip=["digit", alt.Tooltip("probability:Q", format=".1%")],
-            ).properties(height=260)
-            st.altair_chart(chart, width="stretch", key="draw-probs")
+                               "top": [i == digit for i in range(10)]})
+            st.vega_lite_chart(df, viz.bar_chart_spec("digit", "probability", highlight="top", y_domain=(0, 1),
+                                                      y_format="%", text_format=".0%", y_title=None,
+                                                      height=280), width="stretch", key="draw-probs")
             if probs[digit] < 0.6:
                 st.caption("Not sure? Draw bigger and centred, with one continuous stroke where you can.")

@@ -1,6 +1,5 @@
 """Evaluate: accuracy overall and per digit, the confusion matrix, the mistakes, one example up close."""
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -29,7 +28,8 @@ with app_state.guard("evaluating"):
     m[2].metric("Mistakes", f"{int(np.sum(pred != y)):,}")
     worst = int(np.nanargmin(per_class)) if np.isfinite(per_class).any() else None
     m[3].metric("Hardest digit", "–" if worst is None else str(worst),
-                None if worst is None else f"{100 * per_class[worst]:.1f} % right", delta_color="off")
+                None if worst is None else f"{100 * per_class[worst]:.1f} % right", delta_color="off",
+                delta_arrow="off")
     st.caption(f"Test set: {arrays.source or source} (never used for training). Model: "
                f"{app_state.model_summary(net)['name']} `{net.architecture}`.")
 
@@ -37,16 +37,11 @@ with app_state.guard("evaluating"):
     with c1:
         st.subheader("Accuracy per digit")
         df = pd.DataFrame({"digit": [str(i) for i in range(10)], "accuracy": per_class})
-        st.altair_chart(alt.Chart(df).mark_bar(color="#4c72b0").encode(
-            x=alt.X("digit:N", axis=alt.Axis(labelAngle=0, labelFontSize=16)),
-            y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[max(0.0, float(np.nanmin(per_class)) - 0.05)
-                                                          if np.isfinite(per_class).any() else 0, 1]),
-                    axis=alt.Axis(format="%")),
-            tooltip=["digit", alt.Tooltip("accuracy:Q", format=".2%")],
-        ).properties(height=380), width="stretch")
+        st.vega_lite_chart(df, viz.bar_chart_spec("digit", "accuracy", y_domain=(0, 1), y_format="%",
+                                                  text_format=".0%", height=420), width="stretch")
     with c2:
         st.subheader("Confusion matrix")
-        st.image(viz.to_png(viz.confusion_figure(cm), dpi=90), width="stretch")
+        st.image(app_state.confusion_png(cm), width="stretch")
         st.caption("Row = the true digit, column = what the network said. Green: right; red: mistakes.")
 
     st.subheader("Its mistakes, most confident first")

@@ -2,7 +2,6 @@
 
 import inspect
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -73,8 +72,9 @@ with app_state.guard("explaining"):
             if l > 1:
                 st.latex(rf"dZ_{l - 1} = (dZ_{l} W_{l}^\top) \odot g'(Z_{l - 1}), \qquad "
                          + ACT_BACK_TEX[net.activation])
-        st.latex(r"W \leftarrow W - \eta\, dW, \qquad b \leftarrow b - \eta\, db \quad"
-                 r"\text{(plain SGD; Adam rescales each step)}")
+        st.latex(r"W \leftarrow W - \eta\, dW, \qquad b \leftarrow b - \eta\, db")
+        st.caption("The last line is plain gradient descent with learning rate η; momentum and Adam "
+                   "reshape each step from the same gradients.")
     with b2:
         st.markdown("Every gradient has the shape of what it updates: $dW_l$ like $W_l$, $db_l$ like "
                     "$b_l$ (**one number per unit**: the classic notebook summed them into one scalar, "
@@ -90,7 +90,7 @@ with app_state.guard("explaining"):
         if pick == "drawing":
             st.caption("No drawing yet: showing a test digit instead.")
         arrays = app_state.get_arrays("sample")
-        i = int(st.number_input("Test index", 0, len(arrays.y_test) - 1, key="hw_index", step=1))
+        i = int(st.columns(4)[0].number_input("Test index", 0, len(arrays.y_test) - 1, key="hw_index", step=1))
         img = arrays.X_test[i].reshape(28, 28)
     acts = net.activations(np.asarray(img, np.float32).reshape(1, 784))
 
@@ -103,37 +103,36 @@ with app_state.guard("explaining"):
         idx = np.arange(len(v))
         if top is not None and len(v) > top:  # many units: show the strongest ones
             idx = np.sort(np.argsort(-np.abs(v))[:top])
-            title += f" (the {top} largest of {len(v)})"
-        df = pd.DataFrame({"unit": [str(i) for i in idx], "value": v[idx],
-                           "hl": ["yes" if i == highlight else "no" for i in idx]})
-        return alt.Chart(df, title=title).mark_bar().encode(
-            x=alt.X("unit:N", sort=None, axis=alt.Axis(labelAngle=0)), y=alt.Y("value:Q", title=None),
-            color=alt.Color("hl:N", scale=alt.Scale(domain=["yes", "no"], range=["#d6336c", "#4c72b0"]), legend=None),
-            tooltip=["unit", alt.Tooltip("value:Q", format=fmt)]).properties(height=230)
+            title += f" ({top} largest of {len(v)})"
+        df = pd.DataFrame({"unit": [str(i) for i in idx], "value": v[idx], "hl": [i == highlight for i in idx]})
+        return df, viz.bar_chart_spec("unit", "value", title=title, highlight="hl",
+                                      y_format="%" if fmt.endswith("%") else None,
+                                      text_format=None, height=230, label_size=13)
 
     with cols[1]:
-        st.altair_chart(bars(acts["Z1"], "Z1 = A0 W1 + b1", top=16), width="stretch")
+        st.vega_lite_chart(*bars(acts["Z1"], "Z1 = A0·W1 + b1", top=12), width="stretch")
     with cols[2]:
         if L > 1:
-            st.altair_chart(bars(acts["A1"], f"A1 = {net.activation}(Z1)", top=16), width="stretch")
-        st.altair_chart(bars(acts[f"Z{L}"], f"Z{L}: the 10 scores", highlight=int(np.argmax(acts[f"A{L}"]))),
+            st.vega_lite_chart(*bars(acts["A1"], f"A1 = g(Z1)", top=12), width="stretch")
+        st.vega_lite_chart(*bars(acts[f"Z{L}"], f"Z{L}: 10 scores", highlight=int(np.argmax(acts[f"A{L}"]))),
                         width="stretch")
     with cols[3]:
         p = acts[f"A{L}"].reshape(-1)
-        st.altair_chart(bars(p, f"A{L} = softmax(Z{L})", fmt=".1%", highlight=int(np.argmax(p))), width="stretch")
+        st.vega_lite_chart(*bars(p, f"A{L} = softmax(Z{L})", fmt=".1%", highlight=int(np.argmax(p))), width="stretch")
         st.markdown(f"Prediction: **{int(np.argmax(p))}** ({100 * p.max():.1f} %)")
 
     st.header("The code that computes it")
-    st.caption("Straight from the `nnscratch` package this app runs (nnscratch/network.py).")
-    k1, k2 = st.columns(2, gap="large")
-    with k1:
-        st.markdown("**Forward pass** (`Network.activations`)")
-        st.code(source_of(nnet.Network.activations), language="python")
-        st.markdown("**Softmax**, stable for any scores")
-        st.code(source_of(nnet.softmax), language="python")
-    with k2:
-        st.markdown("**Loss and backward pass** (`Network.forward_backward`)")
-        st.code(source_of(nnet.Network.forward_backward), language="python")
-    st.markdown("**The activation and its derivative**")
+    st.caption("Straight from the `nnscratch` package this app runs (nnscratch/network.py), read at run time.")
     fwd, back = nnet.ACTIVATIONS[net.activation]
-    st.code(source_of(fwd) + "\n" + source_of(back), language="python")
+    backprop = getattr(nnet.Network, "_backprop", None)
+    tabs = st.tabs(["Forward pass", "Softmax", "Loss and gradients", f"{net.activation} and its slope"])
+    with tabs[0]:
+        st.markdown("`Network.activations(X)`: the numbers above, layer by layer")
+        st.code(source_of(nnet.Network.activations), language="python")
+    with tabs[1]:
+        st.code(source_of(nnet.softmax), language="python")
+    with tabs[2]:
+        st.code(source_of(nnet.Network.forward_backward)
+                + ("\n" + source_of(backprop) if backprop is not None else ""), language="python")
+    with tabs[3]:
+        st.code(source_of(fwd) + "\n" + source_of(back), language="python")

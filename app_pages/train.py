@@ -2,7 +2,6 @@
 
 import math
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -83,7 +82,7 @@ pc1, pc2 = st.columns([1, 3])
 pc1.selectbox("Recipe", PRESET_NAMES + ["custom"], key="f_preset", on_change=apply_preset,
               help="Fills in the form below; change anything after.")
 if s["f_preset"] in nnscratch.PRESETS:
-    pc2.info(nnscratch.PRESETS[s["f_preset"]]["description"], icon="📋")
+    pc2.info(nnscratch.PRESETS[s["f_preset"]]["description"], icon=":material/list_alt:")
 
 with st.form("train_form", border=True):
     c1, c2, c3 = st.columns(3)
@@ -99,12 +98,12 @@ with st.form("train_form", border=True):
     c3.number_input("Epochs (passes over the data)", key="f_epochs", min_value=0, step=1)
     c3.number_input("Seed", key="f_seed", step=1)
     c3.checkbox("Augment: small random shifts and rotations", key="f_augment")
-    submitted = st.form_submit_button("Start training", type="primary", icon="▶️")
+    submitted = st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:")
 
 if submitted:
     with app_state.guard("starting the run"):
         if app_state.running_worker() is not None:
-            st.warning("A run is already going in this session: stop it before starting another.", icon="⏳")
+            st.warning("A run is already going in this session: stop it before starting another.", icon=":material/hourglass_top:")
         else:
             source = s["data_source"]
             with st.spinner("Loading the data…"):
@@ -113,7 +112,7 @@ if submitted:
             values["preset"] = s["f_preset"] if s["f_preset"] in nnscratch.PRESETS else None
             cfg, errors, notes = W.check_config(values, n_train=arrays.n_train)
             if errors:
-                st.error("Please fix: " + "; ".join(errors), icon="✋")
+                st.error("Please fix: " + "; ".join(errors), icon=":material/front_hand:")
             else:
                 for n in notes:
                     st.info(n)
@@ -125,36 +124,16 @@ if submitted:
 st.subheader("3 · Training run")
 
 
-def _charts(rows, x):
-    df = viz.history_table(rows)
-    xt = "step" if x == "steps" else "epoch"
-    base = alt.Chart(df).encode(x=alt.X(f"{xt}:Q", title=xt))
-    loss = alt.layer(
-        base.mark_line(opacity=0.25, color="#888").encode(y=alt.Y("loss:Q", title="loss (cross-entropy)")),
-        base.mark_line(strokeWidth=3, color="#d6336c").encode(y="loss_smooth:Q"),
-    ).properties(height=300, title="Loss (grey: each batch, pink: smoothed)")
-    long = pd.concat([
-        pd.DataFrame({xt: df[xt], "accuracy": df["train_acc"], "set": "train (running)"}),
-        pd.DataFrame({xt: df[xt], "accuracy": df["val_acc"], "set": "validation"}).dropna(),
-    ])
-    acc = alt.Chart(long).mark_line(strokeWidth=3, point=True).encode(
-        x=alt.X(f"{xt}:Q", title=xt),
-        y=alt.Y("accuracy:Q", title="accuracy", scale=alt.Scale(zero=False), axis=alt.Axis(format="%")),
-        color=alt.Color("set:N", legend=alt.Legend(orient="bottom", title=None)),
-    ).properties(height=300, title="Accuracy")
-    return loss, acc
-
-
 def _controls(w, snap):
     b1, b2, _ = st.columns([1, 1, 4])
     if snap["status"] == W.PAUSED:
-        if b1.button("Resume", icon="▶️", key="btn_resume", width="stretch"):
+        if b1.button("Resume", icon=":material/play_arrow:", key="btn_resume", width="stretch"):
             w.resume()
             st.rerun(scope="fragment")
-    elif b1.button("Pause", icon="⏸️", key="btn_pause", width="stretch", disabled=snap["status"] == W.QUEUED):
+    elif b1.button("Pause", icon=":material/pause:", key="btn_pause", width="stretch", disabled=snap["status"] == W.QUEUED):
         w.pause()
         st.rerun(scope="fragment")
-    if b2.button("Stop", icon="⏹️", key="btn_stop", width="stretch"):
+    if b2.button("Stop", icon=":material/stop:", key="btn_stop", width="stretch"):
         w.stop()
         w.join(2.0)  # stops within one step; the page then shows the final state
         st.rerun()
@@ -165,24 +144,24 @@ def _final(w, snap):
     if status == W.COMPLETED:
         st.success(f"Finished {snap['step']} steps in {viz.format_duration(snap['elapsed'])}: test accuracy "
                    f"**{app_state.fmt_pct(snap['test_acc'], 2)}**, validation "
-                   f"{app_state.fmt_pct(snap['val_acc'], 2)}.", icon="✅")
+                   f"{app_state.fmt_pct(snap['val_acc'], 2)}.", icon=":material/check_circle:")
     elif status == W.STOPPED:
         st.info(f"Stopped at step {snap['step']} / {snap['total_steps']}"
                 + (f": test accuracy {app_state.fmt_pct(snap['test_acc'], 2)}." if snap["test_acc"] is not None
-                   else " before it started."), icon="⏹️")
+                   else " before it started."), icon=":material/stop:")
     elif status == W.DIVERGED:
         st.error(f"{snap['error']}. The last good weights are kept below; lower the learning rate (or use "
-                 f"Adam) and start again.", icon="💥")
+                 f"Adam) and start again.", icon=":material/error:")
     else:
-        st.error(snap["error"] or "the run failed", icon="⚠️")
+        st.error(snap["error"] or "the run failed", icon=":material/warning:")
     if w.n_rows() == 0:
         return
     d1, d2, _ = st.columns([1, 1, 2])
     d1.download_button("Download this model (.npz)", data=w.net.to_bytes,
                        file_name=f"nnscratch_{w.net.architecture}.npz", mime="application/octet-stream",
-                       icon="⬇️", key=f"dl_run_{w.id}", on_click="ignore", width="stretch")
+                       icon=":material/download:", key=f"dl_run_{w.id}", on_click="ignore", width="stretch")
     d2.download_button("Download history (.csv)", data=lambda: pd.DataFrame(w.rows()).to_csv(index=False),
-                       file_name=f"nnscratch_history_{w.id}.csv", mime="text/csv", icon="📈",
+                       file_name=f"nnscratch_history_{w.id}.csv", mime="text/csv", icon=":material/table_view:",
                        key=f"dl_hist_{w.id}", on_click="ignore", width="stretch")
     if s["model"] is not w.net and w.status in (W.COMPLETED, W.STOPPED, W.DIVERGED):
         if st.button("Use this run's model as my model", key=f"adopt_{w.id}"):
@@ -200,13 +179,15 @@ else:
     @st.fragment(run_every=0.5 if live else None)
     def live_panel():
         snap = w.snapshot()
+        rows = w.rows()
+        df = viz.history_table(rows)
         with st.container(key="train-progress"):
             status = snap["status"]
             if status == W.QUEUED:
                 lim = W.get_limiter()
                 st.warning(f"Waiting for a free training slot: you are number {snap['queue_position'] or '…'} "
                            f"in the queue ({lim.running} of {lim.capacity} slots busy on this server). It "
-                           f"starts by itself; drawing and the other pages work meanwhile.", icon="⏳")
+                           f"starts by itself; drawing and the other pages work meanwhile.", icon=":material/hourglass_top:")
             head = f"**{w.name}** · {w.arrays.n_train:,} digits · {status}"
             st.markdown(f"{head} · step {snap['step']} / {snap['total_steps']} · "
                         f"epoch {snap['epoch']:.2f} / {snap['total_epochs']}")
@@ -214,7 +195,7 @@ else:
             st.progress(snap["progress"], text=f"{snap['progress']:.0%} · elapsed "
                         f"{viz.format_duration(snap['elapsed'])} · ETA {eta}")
             m = st.columns(5)
-            m[0].metric("Loss", "–" if snap["loss"] is None else f"{snap['loss']:.3f}")
+            m[0].metric("Loss (smoothed)", "–" if df.empty else f"{df['loss_smooth'].iloc[-1]:.3f}")
             m[1].metric("Train accuracy", app_state.fmt_pct(snap["train_acc"]))
             m[2].metric("Validation accuracy", app_state.fmt_pct(snap["val_acc"]))
             m[3].metric("Samples / s", "–" if not snap["samples_per_s"] or not math.isfinite(snap["samples_per_s"])
@@ -227,12 +208,11 @@ else:
         else:
             _final(w, snap)
         with st.container(key="train-charts"):
-            rows = w.rows()
             if rows:
-                loss, acc = _charts(rows, s.get("chart_x", "steps"))
+                xt = "step" if s.get("chart_x", "steps") == "steps" else "epoch"
                 g1, g2 = st.columns(2)
-                g1.altair_chart(loss, width="stretch")
-                g2.altair_chart(acc, width="stretch")
+                g1.vega_lite_chart(df, viz.loss_chart_spec(xt), width="stretch", key="train-loss-chart")
+                g2.vega_lite_chart(df, viz.accuracy_chart_spec(xt), width="stretch", key="train-acc-chart")
             else:
                 st.caption("The curves appear with the first step.")
 
@@ -248,7 +228,7 @@ with mc1:
         st.markdown(f"Your model: **{m['name']}** `{m['architecture']}`, test accuracy {app_state.fmt_pct(m['accuracy'])}")
         st.download_button("Download my model (.npz)", data=s["model"].to_bytes,
                            file_name=f"nnscratch_{m['architecture']}.npz", mime="application/octet-stream",
-                           icon="⬇️", on_click="ignore", key="dl_model")
+                           icon=":material/download:", on_click="ignore", key="dl_model")
     else:
         st.caption("You have no model of your own yet: train one, or upload a file saved earlier.")
 with mc2:

@@ -2,6 +2,7 @@
 
 import math
 
+import pandas as pd
 import streamlit as st
 
 import app_state
@@ -26,7 +27,7 @@ def weights_view():
         params = w.live_params()
         snap = w.snapshot()
         st.info(f"Live from your training run ({snap['status']}, step {snap['step']} / {snap['total_steps']}): "
-                f"the pictures change as it learns.", icon="🔴")
+                f"the pictures change as it learns.", icon=":material/radio_button_checked:")
         arch = w.net.architecture
     else:
         net, kind, _ = app_state.active_model()
@@ -53,23 +54,31 @@ def weights_view():
         st.caption(f"{arch}: no hidden layer, so each picture is the template of one digit class.")
     else:
         st.caption(f"{arch}: {H} hidden units; colour scale ±{vmax:.3g} (99.5th percentile of |W1|).")
-    fig = viz.weight_grid_figure(W1, start=start, count=PAGE, vmax=vmax, selected=int(sel))
-    st.image(viz.to_png(fig, dpi=110), width="stretch")
+    st.image(viz.weight_grid_image(W1, start=start, count=PAGE, vmax=vmax, selected=int(sel)), width="stretch")
 
-    left, right = st.columns([1.2, 1])
+    left, right = st.columns([1, 1.3], gap="large")
+    u = int(sel)
     with left:
-        st.subheader(f"{what.capitalize()} {int(sel)}")
-        bias = float(params["b1"][int(sel)])
-        st.image(viz.to_png(viz.unit_figure(W1[:, int(sel)], bias, vmax, int(sel)), dpi=100), width="stretch")
+        st.subheader(f"{what.capitalize()} {u}")
+        a, b = st.columns([1, 1.2])
+        a.image(viz.unit_image(W1[:, u], vmax, zoom=8), width=224)
+        a.metric("Bias", f"{float(params['b1'][u]):+.3f}")
+        centres, counts = viz.histogram(W1[:, u])
+        half = (centres[1] - centres[0]) / 2 if len(centres) > 1 else 0.5
+        hist = pd.DataFrame({"lo": centres - half, "hi": centres + half, "count": counts})
+        b.vega_lite_chart(hist, viz.histogram_spec("its 784 weights"), width="stretch")
     with right:
         if not only_layer:
-            st.subheader("Second layer: hidden unit → class")
             W2 = params["W2"]
-            cols = "class" if W2.shape[1] == 10 else "layer-2 unit"
-            st.image(viz.to_png(viz.heatmap_figure(W2, "hidden unit", cols), dpi=100), width="stretch")
-            if W2.shape[1] == 10:
-                top = W2[int(sel)].argmax()
-                st.caption(f"Unit {int(sel)} votes most strongly for **{top}** (weight {W2[int(sel), top]:+.2f}).")
+            to_classes = W2.shape[1] == 10
+            st.subheader("Second layer: hidden unit → " + ("class" if to_classes else "next layer"))
+            st.image(viz.heatmap_image(W2.T, cell=40 if W2.shape[1] <= 16 else 4, max_width=900, font_px=30),
+                     width="stretch")
+            st.caption(f"Rows: {'the 10 classes' if to_classes else f'the {W2.shape[1]} units of layer 2'}; "
+                       f"columns: the {H} hidden units, left to right. Red = votes for, blue = against.")
+            if to_classes:
+                top = int(W2[u].argmax())
+                st.markdown(f"Unit {u} votes most strongly for **{top}** (weight {W2[u, top]:+.2f}).")
 
 
 with app_state.guard("drawing the weights"):

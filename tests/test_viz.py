@@ -28,7 +28,8 @@ def test_symmetric_scale_ignores_outliers_and_is_never_zero():
 def test_grid_columns_classic_in_one_row():
     assert viz.grid_columns(10) == 10
     assert viz.grid_columns(3) == 3
-    assert viz.grid_columns(64) == 8
+    assert viz.grid_columns(32) == 8
+    assert viz.grid_columns(64) == 16
 
 
 def test_mosaic_places_tiles_row_major_with_gaps():
@@ -99,3 +100,55 @@ def test_figures_render_with_labels_and_colour_bar():
     viz.to_png(viz.heatmap_figure(rng.normal(size=(800, 10))))
     cm = viz.confusion_matrix(rng.integers(0, 10, 500), rng.integers(0, 10, 500))
     viz.to_png(viz.confusion_figure(cm))
+
+
+def test_colorize_is_centred_and_symmetric():
+    rgb = viz.colorize(np.array([-1.0, 0.0, 1.0, np.nan, 5.0]), vmax=1.0)
+    assert rgb.shape == (5, 3) and rgb.dtype == np.uint8
+    assert rgb[3].tolist() == [255, 255, 255]  # NaN: white
+    assert rgb[1].min() > 230  # zero sits in the white middle of the diverging map
+    assert rgb[0][2] > rgb[0][0] and rgb[2][0] > rgb[2][2]  # negative blue, positive red
+    assert rgb[4].tolist() == rgb[2].tolist()  # beyond the scale: the end colour
+
+
+def test_weight_grid_image_layout_and_speed():
+    import time
+
+    W1 = np.random.default_rng(0).normal(size=(784, 800)).astype(np.float32)
+    t = time.perf_counter()
+    img = viz.weight_grid_image(W1, start=64, count=64, selected=70, zoom=4)
+    assert time.perf_counter() - t < 1.0  # cheap enough to redraw every second while training
+    assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3
+    # 16 columns of 112 px tiles plus gaps, then the colour bar
+    assert img.shape[1] > 16 * 112 and img.shape[0] > 4 * 112
+    few = viz.weight_grid_image(W1[:, :10], zoom=4)
+    assert few.shape[0] < 2 * 112 + 100, "ten units fit in one row"
+    # the first tile is unit 64's weights on the shared colour scale
+    vmax = viz.symmetric_scale(W1)
+    tile = img[8:8 + 112:4, 8:8 + 112:4]
+    assert np.array_equal(tile, viz.colorize(W1[:, 64].reshape(28, 28), vmax))
+
+
+def test_unit_heatmap_and_histogram_images():
+    w = np.linspace(-1, 1, 784)
+    assert viz.unit_image(w, 1.0, zoom=10).shape == (280, 280, 3)
+    hm = viz.heatmap_image(np.random.default_rng(0).normal(size=(10, 800)), cell=24)
+    assert hm.shape[0] == 240 and hm.shape[2] == 3
+    centres, counts = viz.histogram([0, 0, 1, np.nan], bins=2)
+    assert counts.tolist() == [2, 1] and len(centres) == 2
+
+
+def test_chart_specs_are_plain_json_with_the_right_fields():
+    import json
+
+    for spec in (viz.loss_chart_spec("epoch"), viz.accuracy_chart_spec(),
+                 viz.bar_chart_spec("digit", "p", highlight="top", y_domain=(0, 1), text_format=".0%"),
+                 viz.histogram_spec("h")):
+        assert json.loads(json.dumps(spec)) == spec  # nothing but JSON: no Altair objects
+    loss = viz.loss_chart_spec("epoch")
+    assert [l["encoding"]["y"]["field"] for l in loss["layer"]] == ["loss", "loss_smooth"]
+    assert loss["layer"][0]["encoding"]["x"]["field"] == "epoch"
+    acc = viz.accuracy_chart_spec()
+    assert acc["transform"][0]["fold"] == ["train_acc", "val_acc"]
+    bar = viz.bar_chart_spec("digit", "p", highlight="top")
+    assert bar["encoding"]["color"]["condition"]["test"] == "datum['top']"
