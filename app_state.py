@@ -94,6 +94,23 @@ def get_arrays(source: str, progress=None) -> W.TrainingArrays:
     return data_store().get(source, progress)
 
 
+def get_arrays_with_progress(source: str) -> W.TrainingArrays:
+    """get_arrays, showing a progress bar while full MNIST downloads the first time."""
+    if source == "upload" or data_store().loaded(source):
+        return get_arrays(source)
+    bar = st.progress(0.0, text="Loading the data…")
+
+    def progress(done, total, name=""):
+        if total:
+            bar.progress(min(1.0, done / total), text=f"Downloading {name}: {done / 2**20:.1f} of "
+                                                      f"{total / 2**20:.1f} MB")
+
+    try:
+        return get_arrays(source, progress)
+    finally:
+        bar.empty()
+
+
 @st.cache_resource(show_spinner="Loading the pretrained model…")
 def shipped_model():
     """The pretrained model every session starts with (shared, never modified).

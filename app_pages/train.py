@@ -106,19 +106,17 @@ if submitted:
             st.warning("A run is already going in this session: stop it before starting another.", icon=":material/hourglass_top:")
         else:
             source = s["data_source"]
-            with st.spinner("Loading the data…"):
-                arrays = app_state.get_arrays(source)
+            arrays = app_state.get_arrays_with_progress(source)
             values = {k: s[v] for k, v in FIELDS.items()}
             values["preset"] = s["f_preset"] if s["f_preset"] in nnscratch.PRESETS else None
             cfg, errors, notes = W.check_config(values, n_train=arrays.n_train)
             if errors:
                 st.error("Please fix: " + "; ".join(errors), icon=":material/front_hand:")
             else:
-                for n in notes:
-                    st.info(n)
                 label = s.get("upload_name") if source == "upload" else (arrays.source or source)
                 app_state.start_worker(cfg, arrays, label)
-                st.session_state["_train_done_seen"] = None
+                app_state.flash("Training started. " + " ".join(notes), ":material/play_arrow:")
+                st.rerun()  # redraw the whole page (sidebar included) with the run in it
 
 # ------------------------------------------------------------------------------------------- live
 st.subheader("3 · Training run")
@@ -237,7 +235,7 @@ with mc2:
         s["model_upload_id"] = mf.file_id
         with app_state.guard("loading the model"):
             app_state.check_upload_size(mf)
-            net = nnscratch.Network.load(mf.getvalue())
+            net = nnscratch.Network.load(mf)  # file-like with .name: messages name the file
             if net.sizes[0] != 784 or net.sizes[-1] != 10:
                 raise nnscratch.ModelFileError(f"{mf.name}: a {net.architecture} network does not read 28x28 "
                                                f"digits into 10 classes")

@@ -95,9 +95,88 @@ def test_a_short_training_run_completes_and_becomes_the_session_model():
     assert not at.exception and not errors(at)
 
 
-def test_a_bad_model_upload_is_a_message_not_a_traceback():
-    import app_state  # noqa: F401 - importable from the repo root like the pages do
+def test_divergence_is_a_message_with_a_fix_and_keeps_the_old_model():
+    at = new_app()
+    at.switch_page("app_pages/train.py")
+    at.run()
+    at.text_input(key="f_hidden").set_value("32")
+    at.selectbox(key="f_optimizer").set_value("sgd")
+    at.number_input(key="f_lr").set_value(10.0)
+    at.number_input(key="f_epochs").set_value(2)
+    [b for b in at.button if "Start training" in str(b.label)][0].click()
+    at.run()
+    w = at.session_state["worker"]
+    assert w.join(60) and w.status == "diverged", w.status
+    at.run()
+    assert not at.exception
+    msg = " ".join(errors(at))
+    assert "diverged at step" in msg and "smaller learning rate" in msg, msg
+    assert at.session_state["model"] is None  # a diverged run is offered, not adopted
+    assert any("Use this run" in str(b.label) for b in at.button)
+
+
+def _train_page():
+    at = new_app()
+    at.switch_page("app_pages/train.py")
+    at.run()
+    return at
+
+
+def test_model_uploads_good_bad_and_foreign():
     import nnscratch
 
-    with pytest.raises(nnscratch.ModelFileError):
-        nnscratch.Network.load(b"not a model")
+    at = _train_page()
+    up = at.file_uploader(key="model_upload")
+    up.set_value(("junk.npz", b"PK\x03\x04 this is not a model", "application/octet-stream"))
+    at.run()
+    assert not at.exception
+    assert any("junk.npz" in e for e in errors(at)), errors(at)
+    assert at.session_state["model"] is None
+
+    other = nnscratch.Network([784, 5, 3], seed=0)  # a valid file for a network of another shape
+    at.file_uploader(key="model_upload").set_value(("three.npz", other.to_bytes(), "application/octet-stream"))
+    at.run()
+    assert not at.exception and any("three.npz" in e and "784-5-3" in e for e in errors(at)), errors(at)
+    assert at.session_state["model"] is None
+
+    good = nnscratch.Network([784, 12, 10], seed=1)
+    at.file_uploader(key="model_upload").set_value(("mine.npz", good.to_bytes(), "application/octet-stream"))
+    at.run()
+    assert not at.exception and not errors(at), errors(at)
+    net = at.session_state["model"]
+    assert net.architecture == "784-12-10"
+    assert np.array_equal(net.params["W1"], good.params["W1"])
+
+
+def test_bad_data_upload_is_a_one_line_message():
+    at = _train_page()
+    at.radio(key="data_source_widget").set_value("upload")
+    at.run()
+    at.file_uploader(key="data_upload").set_value(("digits.csv", b"label,pixel0\n3,abc\n", "text/csv"))
+    at.run()
+    assert not at.exception
+    msgs = errors(at)
+    assert len(msgs) == 1 and "digits.csv" in msgs[0] and "\n" not in msgs[0], msgs
+    assert at.session_state["upload_arrays"] is None
+
+
+def test_session_end_stops_the_worker_and_leaves_no_thread():
+    """Streamlit calls caching.clear_session_resource_cache(session_id) when a session disconnects
+    (tab closed, reload, timeout): that must stop the session's run and end its thread."""
+    from streamlit.runtime import caching
+
+    from nnscratch.worker import live_threads
+
+    at = _train_page()
+    at.number_input(key="f_epochs").set_value(500)  # far longer than this test
+    [b for b in at.button if "Start training" in str(b.label)][0].click()
+    at.run()
+    w = at.session_state["worker"]
+    deadline = time.time() + 20
+    while w.n_rows() == 0 and time.time() < deadline:
+        time.sleep(0.05)
+    assert w.alive and w.status == "running"
+    caching.clear_session_resource_cache("test session id")  # AppTest's session id
+    assert w.join(5), "the worker outlived its session"
+    assert w.status == "stopped" and w.n_rows() > 0  # history and last weights are kept
+    assert not [t for t in live_threads() if t.name == f"nnscratch-train-{w.id}"]
