@@ -130,23 +130,25 @@ def _centre_by_mass(small: np.ndarray) -> np.ndarray:
     return out
 
 
-def load_image(source) -> np.ndarray:
-    """An image file (path, bytes or binary file object) -> (28, 28) float32 in [0, 1], MNIST-style.
+def read_gray(source, max_pixels=None, name=None) -> tuple[str, np.ndarray]:
+    """An image file (path, bytes or binary file object) -> (name, (H, W) uint8 gray as stored).
 
-    Any size and any format Pillow reads; dark-on-light (a scan, a photo of paper) or light-on-dark is
-    detected from the border. Transparent pixels count as background. Raises DataFormatError with a
-    one-line message when the file cannot be read or holds no digit.
+    Transparent pixels become the background that contrasts with the ink; EXIF rotation is applied.
+    Raises DataFormatError with a one-line message when the file cannot be read as an image.
     """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if isinstance(source, (bytes, bytearray, memoryview)):
-        name, opener = "the uploaded image", io.BytesIO(bytes(source))
+        default, opener = "the uploaded image", io.BytesIO(bytes(source))
     elif isinstance(source, (str, Path)):
-        name, opener = str(source), source
+        default, opener = str(source), source
     else:
-        name, opener = getattr(source, "name", "the image"), source
+        default, opener = getattr(source, "name", "the image"), source
+    name = name or default
     try:
         with Image.open(opener) as img:
+            if max_pixels and img.width * img.height > max_pixels:
+                raise DataFormatError(f"{name}: image is {img.width}x{img.height}; too large for a digit")
             img = ImageOps.exif_transpose(img)
             img.load()
             has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
@@ -155,16 +157,40 @@ def load_image(source) -> np.ndarray:
     except FileNotFoundError:
         raise DataFormatError(f"image file not found: {name}; check the path") from None
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as err:
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        if isinstance(err, UnidentifiedImageError):
+            reason = "not a recognised image format"
+        else:
+            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise DataFormatError(
             f"cannot read {name} as an image ({reason}); give a PNG, JPEG, BMP or GIF file"
         ) from None
-    if rgba is not None:
-        gray = _flatten_alpha(rgba)
+    return name, (_flatten_alpha(rgba) if rgba is not None else gray)
+
+
+def load_image(source) -> np.ndarray:
+    """An image file (path, bytes or binary file object) -> (28, 28) float32 in [0, 1], MNIST-style.
+
+    Any size and any format Pillow reads; dark-on-light (a scan, a photo of paper) or light-on-dark is
+    detected from the border. Transparent pixels count as background. Raises DataFormatError with a
+    one-line message when the file cannot be read or holds no digit.
+    """
+    name, gray = read_gray(source)
     out = to_mnist(gray, invert="auto")
     if out is None:
         raise DataFormatError(f"{name} has no visible digit (it is one flat colour); draw or scan a digit")
     return out
+
+
+def to_mnist_uint8(gray: np.ndarray, name: str) -> np.ndarray:
+    """A gray image file's pixels -> uint8 (28, 28) light-on-dark. A 28x28 image is taken pixel for
+    pixel (only its polarity is fixed: it is already MNIST-shaped); any other size goes through
+    :func:`to_mnist`."""
+    if gray.shape == (FRAME, FRAME):
+        return 255 - gray if _border_median(gray) > 127 else gray.copy()
+    out = to_mnist(gray, invert="auto")
+    if out is None:
+        raise DataFormatError(f"{name} has no visible digit (it is one flat colour)")
+    return np.round(out * 255).astype(np.uint8)
 
 
 def _flatten_alpha(rgba: np.ndarray) -> np.ndarray:
