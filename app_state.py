@@ -68,14 +68,7 @@ class _DataStore:
 
 
 def _load_dataset(source, progress=None):
-    load = getattr(nnscratch, "load_mnist", None)
-    if load is None:
-        raise DataUnavailableError("the data layer (nnscratch.load_mnist) is not installed yet; "
-                                   "update the project")
-    try:
-        return load(source, progress=progress)
-    except TypeError:  # a loader without a progress argument
-        return load(source)
+    return nnscratch.load_mnist(source, progress=progress)
 
 
 @st.cache_resource(show_spinner=False)
