@@ -20,13 +20,15 @@ _SNAPSHOT_EVERY = 50
 # A mean cross-entropy this large means logits a thousand apart on the wrong side: the run has
 # blown up even though the stable log-sum-exp keeps the number finite.
 DIVERGED_LOSS = 1e3
+TRAIN_ACC_WINDOW = 5000
 
 
 class History:
     """The rows a run produced, one per step, plus how it ended.
 
     Row keys: step, epoch (float, fraction of passes over the data), samples, loss (this batch),
-    train_acc (running over the current epoch), val_acc (None between validations), lr,
+    train_acc (running: an exponentially weighted mean over about the
+    last TRAIN_ACC_WINDOW samples or one epoch, whichever is smaller), val_acc (None between validations), lr,
     elapsed (seconds, pauses excluded), samples_per_s.
     """
 
@@ -114,7 +116,9 @@ def fit(net, X, y, *, epochs=None, steps=None, batch_size=128, optimizer="sgd", 
 
     snapshot = {k: v.copy() for k, v in net.params.items()}
     samples = 0
-    epoch_correct = epoch_seen = 0
+    # running accuracy with exponentially decaying weights: smooth, and no jump at epoch boundaries
+    recent_correct = recent_seen = 0.0
+    decay = math.exp(-bs / min(n, TRAIN_ACC_WINDOW))
     paused_for = 0.0
     start = time.perf_counter()
     order = None
@@ -135,7 +139,6 @@ def fit(net, X, y, *, epochs=None, steps=None, batch_size=128, optimizer="sgd", 
 
             i = step % steps_per_epoch
             if i == 0:
-                epoch_correct = epoch_seen = 0
                 if bs < n:  # full batch needs no shuffling
                     order = rng.permutation(n)
             if bs < n:
@@ -161,8 +164,8 @@ def fit(net, X, y, *, epochs=None, steps=None, batch_size=128, optimizer="sgd", 
             opt.step(net.params, grads, rate)
 
             samples += len(yb)
-            epoch_correct += correct
-            epoch_seen += len(yb)
+            recent_correct = recent_correct * decay + correct
+            recent_seen = recent_seen * decay + len(yb)
             val_acc = None
             if X_val is not None and ((step + 1) % val_every == 0 or step + 1 == total):
                 val_acc = net.accuracy(X_val, y_val)
@@ -172,7 +175,7 @@ def fit(net, X, y, *, epochs=None, steps=None, batch_size=128, optimizer="sgd", 
                 "epoch": (step + 1) / steps_per_epoch,
                 "samples": samples,
                 "loss": loss,
-                "train_acc": epoch_correct / epoch_seen,
+                "train_acc": recent_correct / recent_seen,
                 "val_acc": val_acc,
                 "lr": rate,
                 "elapsed": elapsed,

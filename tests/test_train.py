@@ -32,6 +32,10 @@ def test_learns_and_reports_rows():
     assert last["val_acc"] > 0.9 and hist.val_acc == last["val_acc"]
     assert sum(r["val_acc"] is not None for r in hist.rows) >= 3  # validated during the run
     assert last["samples_per_s"] > 0
+    # the running train accuracy follows the recent batches (no reset at epoch boundaries)
+    assert abs(last["train_acc"] - net.accuracy(X[:500], y[:500])) < 0.1
+    epoch_starts = [r["train_acc"] for r in hist.rows if r["step"] in (10, 11, 20, 21)]
+    assert abs(epoch_starts[1] - epoch_starts[0]) < 0.2 and abs(epoch_starts[3] - epoch_starts[2]) < 0.2
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
