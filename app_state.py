@@ -315,6 +315,10 @@ def guard(what: str = ""):
     traceback (which goes to the server log instead). st.rerun/st.stop pass through."""
     try:
         yield
+    except DataUnavailableError as e:
+        st.error(str(e), icon=":material/cloud_off:")
+        st.caption("In the app: choose **Built-in sample** under *1 · Data* on the Train page, or ask whoever "
+                   "runs this server to copy MNIST into its cache (`python -m nnscratch download --from DIR`).")
     except NNScratchError as e:
         st.error(str(e), icon=":material/warning:")
     except Exception as e:  # noqa: BLE001

@@ -72,8 +72,8 @@ def weights_view():
             W2 = params["W2"]
             to_classes = W2.shape[1] == 10
             st.subheader("Second layer: hidden unit → " + ("class" if to_classes else "next layer"))
-            st.image(viz.heatmap_image(W2.T, cell=40 if W2.shape[1] <= 16 else 4, max_width=900, font_px=30),
-                     width="stretch")
+            hm = viz.heatmap_image(W2.T, cell=32 if W2.shape[1] <= 16 else 4, max_width=900, font_px=24)
+            st.image(hm, width="stretch" if hm.shape[1] > 700 else "content")
             st.caption(f"Rows: {'the 10 classes' if to_classes else f'the {W2.shape[1]} units of layer 2'}; "
                        f"columns: the {H} hidden units, left to right. Red = votes for, blue = against.")
             if to_classes:

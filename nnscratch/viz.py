@@ -238,10 +238,11 @@ def bar_chart_spec(x: str, y: str, *, title=None, highlight: str | None = None, 
 
 def histogram_spec(title: str = "", height: int = 260) -> dict:
     """Bars from columns lo, hi (bin edges) and count."""
-    return {"height": height, "title": title, "mark": {"type": "bar", "color": BLUE},
+    return {"height": height, "title": title, "mark": {"type": "rect", "color": BLUE},
             "encoding": {"x": {"field": "lo", "type": "quantitative", "axis": _axis(title="weight")},
                          "x2": {"field": "hi"},
-                         "y": {"field": "count", "type": "quantitative", "axis": _axis(title="pixels")}}}
+                         "y": {"field": "count", "type": "quantitative", "axis": _axis(title="pixels")},
+                         "y2": {"datum": 0}}}
 
 
 # ------------------------------------------------------------------------------------------ fast images
@@ -334,10 +335,10 @@ def weight_grid_image(W1, start: int = 0, count: int = 64, vmax: float | None = 
         if selected is not None and u == selected:
             d.rectangle([x - 4, y - 4, x + t + 3, y + t + 3], outline="black", width=4)
     grid = np.asarray(img)
-    bar = _colorbar(min(grid.shape[0] - font_px, max(4 * t, 200)), vmax, font_px)
-    out = np.full((max(grid.shape[0], bar.shape[0]), grid.shape[1] + bar.shape[1] + 10, 3), 255, np.uint8)
+    bar = _colorbar(max(min(grid.shape[0] - font_px, 4 * t), 8 * font_px), vmax, font_px)
+    out = np.full((max(grid.shape[0], bar.shape[0] + gap), grid.shape[1] + bar.shape[1] + 10, 3), 255, np.uint8)
     out[:grid.shape[0], :grid.shape[1]] = grid
-    out[gap:gap + bar.shape[0], grid.shape[1] + 10:] = bar[: out.shape[0] - gap]
+    out[gap:gap + bar.shape[0], grid.shape[1] + 10:] = bar
     return out
 
 
@@ -347,9 +348,10 @@ def unit_image(w, vmax: float, zoom: int = 10) -> np.ndarray:
 
 
 def heatmap_image(W, vmax: float | None = None, cell: int = 24, max_width: int = 1600, font_px: int = 20,
-                  row_names=None) -> np.ndarray:
-    """A (rows x cols) matrix as an RGB heatmap, cells ``cell`` px high and as wide as fits ``max_width``,
-    with ``row_names`` on the left (default: row numbers)."""
+                  row_names=None, col_names=None) -> np.ndarray:
+    """A (rows x cols) matrix as an RGB heatmap, cells ``cell`` px high and as wide as fits ``max_width``
+    (at most ``cell``), with ``row_names`` on the left (default: row numbers) and ``col_names`` under
+    the columns when they fit (default: column numbers)."""
     from PIL import Image, ImageDraw
 
     W = np.asarray(W, dtype=np.float64)
@@ -358,13 +360,20 @@ def heatmap_image(W, vmax: float | None = None, cell: int = 24, max_width: int =
     cw = max(1, min(cell, max_width // max(cols, 1)))
     body = np.repeat(np.repeat(colorize(W, vmax), cell, axis=0), cw, axis=1)
     left = int(font_px * 1.8)
-    img = Image.new("RGB", (left + body.shape[1], body.shape[0]), "white")
+    show_cols = cw >= font_px * 1.2
+    bottom = int(font_px * 1.4) if show_cols else 0
+    img = Image.new("RGB", (left + body.shape[1], body.shape[0] + bottom), "white")
     img.paste(Image.fromarray(body), (left, 0))
     d = ImageDraw.Draw(img)
-    names = row_names if row_names is not None else [str(i) for i in range(rows)]
+    font = _font(font_px)
     if cell >= font_px * 0.8:
+        names = row_names if row_names is not None else range(rows)
         for i, name in enumerate(names):
-            d.text((left - 6, i * cell + cell // 2), str(name), fill="black", font=_font(font_px), anchor="rm")
+            d.text((left - 6, i * cell + cell // 2), str(name), fill="black", font=font, anchor="rm")
+    if show_cols:
+        names = col_names if col_names is not None else range(cols)
+        for j, name in enumerate(names):
+            d.text((left + j * cw + cw // 2, body.shape[0] + 2), str(name), fill="black", font=font, anchor="ma")
     return np.asarray(img)
 
 

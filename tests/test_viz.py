@@ -123,6 +123,7 @@ def test_weight_grid_image_layout_and_speed():
     assert img.shape[1] > 16 * 112 and img.shape[0] > 4 * 112
     few = viz.weight_grid_image(W1[:, :10], zoom=4)
     assert few.shape[0] < 2 * 112 + 100, "ten units fit in one row"
+    assert few.shape[1] > 10 * 112  # ... side by side
     # the first tile is unit 64's weights on the shared colour scale
     vmax = viz.symmetric_scale(W1)
     tile = img[8:8 + 112:4, 8:8 + 112:4]
@@ -133,7 +134,9 @@ def test_unit_heatmap_and_histogram_images():
     w = np.linspace(-1, 1, 784)
     assert viz.unit_image(w, 1.0, zoom=10).shape == (280, 280, 3)
     hm = viz.heatmap_image(np.random.default_rng(0).normal(size=(10, 800)), cell=24)
-    assert hm.shape[0] == 240 and hm.shape[2] == 3
+    assert hm.shape[0] == 240 and hm.shape[2] == 3  # columns too narrow to number: no label band
+    small = viz.heatmap_image(np.eye(10), cell=40, font_px=20)
+    assert small.shape[0] == 400 + 28  # ten rows of 40 px plus the column numbers
     centres, counts = viz.histogram([0, 0, 1, np.nan], bins=2)
     assert counts.tolist() == [2, 1] and len(centres) == 2
 
