@@ -123,12 +123,33 @@ class AppDriver:
             mouse.move(x1, y1, steps=max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / 4)))
         mouse.up()
 
+    def ink(self) -> int:
+        """How many inked pixels the canvas shows now (read from the drawing layer itself)."""
+        layer = self.page.locator(f"{_MAIN} canvas.dc-canvas.lower-canvas").first
+        return layer.evaluate(
+            "c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;"
+            " for (let i = 0; i < d.length; i += 4) if (d[i] > 127) n++; return n; }")
+
+    def canvas_key(self) -> str:
+        m = re.search(r"st-key-(canvas\S*)", self.page.locator(f'{_MAIN} [class*="st-key-canvas"]').first
+                      .get_attribute("class") or "")
+        return m[1] if m else ""
+
     def draw(self, strokes, canvas_size: float, timeout: float = ANSWER_TIMEOUT) -> str | None:
         """Draw strokes one by one, waiting after each for the app's answer (the seen image changes,
-        then the run ends); returns the Prediction shown at the end (None if there is none)."""
+        then the run ends); returns the Prediction shown at the end (None if there is none).
+
+        A stroke that left no ink (the canvas was still being mounted, e.g. just after Clear on a busy
+        machine) is drawn again, as a person would."""
         for pts in strokes:
             before = self.seen_image_src()
-            self.stroke(pts, canvas_size)
+            for attempt in range(3):
+                ink0 = self.ink()
+                self.stroke(pts, canvas_size)
+                if self._wait_ink_above(ink0):
+                    break
+            else:
+                raise AssertionError("three strokes left no ink on the canvas")
             self.page.wait_for_function(
                 "old => { const i = document.querySelector('[data-testid=\"stMain\"] [data-testid=\"stImage\"] img');"
                 " return i && i.getAttribute('src') !== old; }", arg=before, timeout=timeout)
@@ -136,11 +157,28 @@ class AppDriver:
         self.metric("Prediction").first.wait_for(timeout=timeout)
         return self.metric_value("Prediction")
 
+    def _wait_ink_above(self, n: int, timeout: float = 5.0) -> bool:
+        """The canvas renders a stroke on mouse-up; poll briefly for the new ink."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.ink() > n:
+                return True
+            self.page.wait_for_timeout(100)  # polling interval
+        return False
+
     def clear(self, timeout: float = ANSWER_TIMEOUT) -> None:
-        """Press Clear and wait until the old answer has gone."""
+        """Press Clear and wait until the old answer has gone and a fresh, empty canvas is in place."""
+        key = self.canvas_key()
         self.page.get_by_role("button", name=re.compile(r"Clear")).click()
         self.metric("Prediction").first.wait_for(state="detached", timeout=timeout)
         self.wait_idle(timeout)
+        if key:
+            self.page.wait_for_function(
+                "old => { const e = document.querySelector('[data-testid=\"stMain\"] [class*=\"st-key-canvas\"]');"
+                " return e && !e.className.includes('st-key-' + old + ' ') && !e.className.endsWith('st-key-' + old); }",
+                arg=key, timeout=timeout)
+        self.canvas().wait_for(timeout=timeout)
+        assert self.ink() == 0, "the canvas still shows ink after Clear"
 
     # ------------------------------------------------------------------------------------ train
     def progress(self) -> dict | None:
