@@ -398,7 +398,8 @@ _CSS = """
 <style>
 /* Projector-friendly: less empty space on top, a big prediction on the Draw page. */
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
-.st-key-draw-result [data-testid="stMetricValue"] { font-size: 4.5rem; line-height: 1.1; }
+.st-key-draw-result [data-testid="stMetricValue"] { font-size: 2.6rem; }
+.st-key-draw-result .st-key-draw-prediction [data-testid="stMetricValue"] { font-size: 5rem; line-height: 1.05; }
 .st-key-train-progress [data-testid="stMetricValue"] { font-size: 2.2rem; }
 </style>
 """

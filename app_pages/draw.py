@@ -16,6 +16,7 @@ app_state.model_picker()
 
 left, mid, right = st.columns([1.15, 0.75, 1.6], gap="large")
 with left:
+    st.html('<div style="height: 2.2rem"></div>')  # room for the canvas toolbar that floats above it
     canvas = st_canvas(
         stroke_width=preprocess.BRUSH_WIDTH, stroke_color="#FFFFFF", background_color="#000000",
         height=preprocess.CANVAS_SIZE, width=preprocess.CANVAS_SIZE, drawing_mode="freedraw",
@@ -51,8 +52,9 @@ with right, st.container(key="draw-result"):
             net, kind, _ = app_state.active_model()
             probs = net.predict_proba(img28.reshape(1, 784))[0]
             digit = int(np.argmax(probs))
-            c1, c2 = st.columns(2)
-            c1.metric("Prediction", digit)
+            c1, c2 = st.columns([1, 1.4])
+            with c1.container(key="draw-prediction"):
+                st.metric("Prediction", digit)
             c2.metric("Confidence", f"{100 * probs[digit]:.1f} %")
             app_state.record_timing("draw", time.perf_counter() - app_state.run_started())
             df = pd.DataFrame({"digit": [str(i) for i in range(10)], "probability": probs,

@@ -98,27 +98,28 @@ with app_state.guard("explaining"):
     cols[0].markdown("**A0: the input**")
     cols[0].image(viz.upscale(img, 6), width=168)
 
-    def bars(values, title, top=None, fmt=".2f", highlight=None):
+    def bars(values, title, top=None, fmt=".2f", highlight=None, x_title="unit"):
         v = np.asarray(values).reshape(-1)
         idx = np.arange(len(v))
         if top is not None and len(v) > top:  # many units: show the strongest ones
             idx = np.sort(np.argsort(-np.abs(v))[:top])
-            title += f" ({top} largest of {len(v)})"
+            title += f" ({top} strongest of {len(v)})"
         df = pd.DataFrame({"unit": [str(i) for i in idx], "value": v[idx], "hl": [i == highlight for i in idx]})
         return df, viz.bar_chart_spec("unit", "value", title=title, highlight="hl",
                                       y_format="%" if fmt.endswith("%") else None,
-                                      text_format=None, height=230, label_size=13)
+                                      text_format=None, height=230, label_size=13, x_title=x_title)
 
     with cols[1]:
         st.vega_lite_chart(*bars(acts["Z1"], "Z1 = A0·W1 + b1", top=12), width="stretch")
     with cols[2]:
         if L > 1:
             st.vega_lite_chart(*bars(acts["A1"], f"A1 = g(Z1)", top=12), width="stretch")
-        st.vega_lite_chart(*bars(acts[f"Z{L}"], f"Z{L}: 10 scores", highlight=int(np.argmax(acts[f"A{L}"]))),
+        st.vega_lite_chart(*bars(acts[f"Z{L}"], f"Z{L}: 10 scores", highlight=int(np.argmax(acts[f"A{L}"])),
+                                 x_title="digit"),
                         width="stretch")
     with cols[3]:
         p = acts[f"A{L}"].reshape(-1)
-        st.vega_lite_chart(*bars(p, f"A{L} = softmax(Z{L})", fmt=".1%", highlight=int(np.argmax(p))), width="stretch")
+        st.vega_lite_chart(*bars(p, f"A{L} = softmax(Z{L})", fmt=".1%", highlight=int(np.argmax(p)), x_title="digit"), width="stretch")
         st.markdown(f"Prediction: **{int(np.argmax(p))}** ({100 * p.max():.1f} %)")
 
     st.header("The code that computes it")
