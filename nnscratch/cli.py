@@ -6,6 +6,7 @@ Every user error ends as one line on stderr and a non-zero exit, never a traceba
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -202,14 +203,13 @@ def cmd_train(args):
     seconds = time.perf_counter() - start
     test_acc = net.accuracy(arrays.X_test, arrays.y_test) if arrays.y_test is not None and len(arrays.y_test) else None
     val_acc = history.val_acc
-    command = "python -m nnscratch " + " ".join(sys.argv[1:]) if sys.argv[0].endswith(("__main__.py", "nnscratch")) else None
     net.meta.update({
         "name": args.name or f"{args.preset} {net.architecture}",
         "preset": args.preset, "fit": {k: v for k, v in fit_kwargs.items()},
         "data_source": ds.source + (" + pendigits training writers" if args.add_pendigits else ""),
         "n_train": int(len(y_train)),
         "val_accuracy": val_acc, "test_accuracy": test_acc, "train_seconds": round(seconds, 2),
-        "command": command,
+        "command": "python -m nnscratch " + shlex.join(args.argv),
     })
     net.save(args.out)
     result = {"val_accuracy": val_acc, "test_accuracy": test_acc, "seconds": seconds,
@@ -284,7 +284,9 @@ COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # recorded in a trained model's metadata
     try:
         COMMANDS[args.command](args)
     except NNScratchError as e:

@@ -174,15 +174,16 @@ def to_labels(y: np.ndarray, name: str, where: str = "") -> np.ndarray:
 # ---------------------------------------------------------------- .npz
 
 
-def read_npz(data: bytes, name: str) -> dict[str, np.ndarray]:
-    """Every numeric array in an .npz (zip of .npy), keys lower-cased; no pickles, sizes checked first."""
+def read_npz(data: bytes, name: str, lowercase: bool = True) -> dict[str, np.ndarray]:
+    """Every numeric array in an .npz (zip of .npy), keys lower-cased unless told otherwise; no pickles,
+    sizes checked from the headers before anything is allocated."""
     arrays = {}
     with guard(name), zipfile.ZipFile(io.BytesIO(data)) as zf:
         total = 0
         for info in zf.infolist():
             if not info.filename.endswith(".npy"):
                 continue
-            key = info.filename[:-4].lower()
+            key = info.filename[:-4].lower() if lowercase else info.filename[:-4]
             with zf.open(info) as f:
                 version = np.lib.format.read_magic(f)
                 if version == (1, 0):

@@ -15,12 +15,11 @@ import json
 import os
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from .errors import ConfigError, ModelFileError
+from .errors import ConfigError, DataFormatError, ModelFileError
 
 __all__ = ["Network", "ACTIVATIONS", "INITS"]
 
@@ -106,6 +105,11 @@ class Network:
     """
 
     def __init__(self, sizes, activation="relu", init="he", seed=0, dtype=np.float32):
+        self._configure(sizes, activation, init, seed, dtype)
+        self.params = _init_params(self.sizes, init, np.random.default_rng(self.seed), self.dtype)
+
+    def _configure(self, sizes, activation, init, seed, dtype):
+        """Validate and set everything but the parameters."""
         sizes = _check_sizes(sizes)
         if activation not in ACTIVATIONS:
             raise ConfigError(f"unknown activation {activation!r}: choose one of {', '.join(ACTIVATIONS)}")
@@ -122,7 +126,6 @@ class Network:
         self.seed = int(seed)
         self.dtype = dtype
         self.meta = {}
-        self.params = _init_params(sizes, init, np.random.default_rng(seed), dtype)
 
     # ---- shape facts -------------------------------------------------------------------------
     @property
@@ -315,40 +318,49 @@ class Network:
         """Load a model saved by :meth:`save` from a path, bytes or a binary file object.
 
         Raises ModelFileError with a one-line reason for a missing, truncated, foreign or
-        inconsistent file. Never unpickles anything.
+        inconsistent file. Never unpickles anything, and checks every array's shape against the
+        metadata before allocating anything, so a hostile upload cannot exhaust memory.
         """
-        name = getattr(source, "name", None) or (str(source) if isinstance(source, (str, Path)) else "model file")
+        from .formats import read_npz
+
         if isinstance(source, (bytes, bytearray)):
-            source, name = io.BytesIO(source), "uploaded model"
-        if isinstance(source, (str, Path)) and not Path(source).is_file():
-            raise ModelFileError(f"{name}: no such model file")
+            name, data = "uploaded model", bytes(source)
+        elif isinstance(source, (str, Path)):
+            name = str(source)
+            if not Path(source).is_file():
+                raise ModelFileError(f"{name}: no such model file")
+            data = Path(source).read_bytes()
+        else:
+            name, data = getattr(source, "name", None) or "model file", source.read()
         try:
-            with np.load(source, allow_pickle=False) as z:
-                files = {k: z[k] for k in z.files}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, RuntimeError) as e:
-            raise ModelFileError(f"{name}: not a readable nnscratch model (.npz) file ({type(e).__name__})") from None
+            files = read_npz(data, name, lowercase=False)
+        except DataFormatError as e:
+            raise ModelFileError(f"not a readable nnscratch model (.npz) file: {e}") from None
         if "meta" not in files:
             raise ModelFileError(f"{name}: not an nnscratch model: it has no 'meta' entry")
+        net = cls.__new__(cls)
         try:
             meta = json.loads(files.pop("meta").tobytes().decode())
-            sizes = [int(s) for s in meta["sizes"]]
-            net = cls(sizes, activation=meta["activation"], init=meta.get("init", "he"),
-                      seed=int(meta.get("seed", 0)), dtype=np.dtype(meta.get("dtype", "float32")))
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError, AttributeError) as e:
-            raise ModelFileError(f"{name}: its metadata is damaged or incomplete ({e})") from None
-        for key, want in net.params.items():
-            got = files.get(key)
-            if got is None:
-                raise ModelFileError(f"{name}: array {key} is missing")
-            if got.shape != want.shape:
-                raise ModelFileError(f"{name}: {key} has shape {got.shape}, expected {want.shape} "
-                                     f"for a {net.architecture} network")
-            if got.dtype.kind != "f" or not np.isfinite(got).all():
-                raise ModelFileError(f"{name}: {key} holds non-numeric or non-finite values")
-            net.params[key] = got.astype(net.dtype)
-        extra = set(files) - set(net.params)
+            net._configure([int(s) for s in meta["sizes"]], meta["activation"], meta.get("init", "he"),
+                           int(meta.get("seed", 0)), np.dtype(meta.get("dtype", "float32")))
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError, AttributeError, RecursionError) as e:
+            raise ModelFileError(f"{name}: its metadata is damaged or incomplete ({type(e).__name__})") from None
+        params = {}
+        for l, (fan_in, fan_out) in enumerate(zip(net.sizes[:-1], net.sizes[1:]), start=1):
+            for key, want in ((f"W{l}", (fan_in, fan_out)), (f"b{l}", (fan_out,))):
+                got = files.get(key)
+                if got is None:
+                    raise ModelFileError(f"{name}: array {key} is missing")
+                if got.shape != want:
+                    raise ModelFileError(f"{name}: {key} has shape {got.shape}, expected {want} "
+                                         f"for a {net.architecture} network")
+                if got.dtype.kind != "f" or not np.isfinite(got).all():
+                    raise ModelFileError(f"{name}: {key} holds non-float or non-finite values")
+                params[key] = got.astype(net.dtype)
+        extra = set(files) - set(params)
         if extra:
             raise ModelFileError(f"{name}: unexpected arrays {sorted(extra)}: not an nnscratch model")
+        net.params = params
         net.meta = {k: v for k, v in meta.items() if k not in ("sizes", "activation", "init", "seed", "dtype")}
         return net
 

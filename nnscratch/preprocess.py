@@ -156,7 +156,11 @@ def read_gray(source, max_pixels=None, name=None) -> tuple[str, np.ndarray]:
             gray = np.asarray(img.convert("L"))
     except FileNotFoundError:
         raise DataFormatError(f"image file not found: {name}; check the path") from None
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as err:
+    except DataFormatError:
+        raise
+    except MemoryError:
+        raise
+    except Exception as err:  # noqa: BLE001 - Pillow's plugins raise SyntaxError, struct.error, ... on bad bytes
         if isinstance(err, UnidentifiedImageError):
             reason = "not a recognised image format"
         else:
