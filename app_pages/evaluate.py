@@ -30,8 +30,18 @@ with app_state.guard("evaluating"):
     m[3].metric("Hardest digit", "–" if worst is None else str(worst),
                 None if worst is None else f"{100 * per_class[worst]:.1f} % right", delta_color="off",
                 delta_arrow="off")
-    st.caption(f"Test set: {arrays.source or source} (never used for training). Model: "
-               f"{app_state.model_summary(net)['name']} `{net.architecture}`.")
+    trained_on = str(net.meta.get("data_source", ""))
+    if source == "sample" and "MNIST (60,000" in trained_on:
+        # The built-in sample's 5,000 digits all come from MNIST's training set.
+        st.warning("This model was trained on the full MNIST training set, which contains every digit of the "
+                   "built-in sample, so this number is optimistic. For a fair test choose *Full MNIST* on the "
+                   f"Train page (its 10,000 test digits); the model's own figure is "
+                   f"{app_state.fmt_pct(net.meta.get('test_accuracy'), 2)}.", icon=":material/info:")
+        st.caption(f"Test set: {arrays.source or source}. Model: {app_state.model_summary(net)['name']} "
+                   f"`{net.architecture}`.")
+    else:
+        st.caption(f"Test set: {arrays.source or source} (never used to train this model). Model: "
+                   f"{app_state.model_summary(net)['name']} `{net.architecture}`.")
 
     c1, c2 = st.columns([1, 1.1], gap="large")
     with c1:

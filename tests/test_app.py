@@ -180,3 +180,15 @@ def test_session_end_stops_the_worker_and_leaves_no_thread():
     assert w.join(5), "the worker outlived its session"
     assert w.status == "stopped" and w.n_rows() > 0  # history and last weights are kept
     assert not [t for t in live_threads() if t.name == f"nnscratch-train-{w.id}"]
+
+
+def test_evaluate_warns_when_the_pretrained_model_is_tested_on_its_own_training_digits():
+    import app_state
+
+    at = new_app()
+    at.switch_page("app_pages/evaluate.py")
+    at.run()
+    assert not at.exception and not errors(at)
+    trained_on = str(app_state.shipped_model().meta.get("data_source", ""))
+    warned = any("optimistic" in w.value for w in at.warning)
+    assert warned == ("MNIST (60,000" in trained_on)
