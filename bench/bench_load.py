@@ -1,0 +1,543 @@
+"""Load test: N sessions drawing digits at once, on the real app and on a minimal app, in the same run.
+
+    OPENBLAS_NUM_THREADS=1 python bench/bench_load.py                # 30 sessions (2 of them real browsers)
+    python bench/bench_load.py --sessions 10 --browsers 1 --phase 20 --rounds 1   # quicker
+
+What it measures
+- **End to end**, mouse-up -> new ``Prediction`` value, for the real app (``streamlit_app.py``, Draw page)
+  and for ``bench/minimal_draw_app.py`` (canvas -> ``preprocess.to_mnist`` -> one forward pass ->
+  ``st.metric("Prediction")``, nothing else), and their ratio (the project's overhead; aim < 1.2x).
+- **Server time per drawing**: what each app appends to ``$NNSCRATCH_TIMINGS`` (script rerun start ->
+  prediction written), p50/p95 (aim: p95 < 100 ms with 30 sessions).
+- That every drawing got a prediction and none showed an exception or an error box.
+
+Method (2 shared cores cannot run 30 Chromiums next to the server they measure)
+- Both servers run side by side (``streamlit run``, headless, 127.0.0.1 only, same environment); the load
+  goes to one app at a time, in alternating phases (real, minimal, real, minimal, ...) so a change in the
+  machine's background load hits both alike. Sessions connected to the idle app stay idle.
+- Most sessions are **protocol clients**: one asyncio process speaks Streamlit's own websocket protocol
+  (``/_stcore/stream``; ``BackMsg``/``ForwardMsg`` from ``streamlit.proto``) exactly as the browser does: a
+  ``rerun_script`` with ``page_name="draw"`` opens the page; each stroke sends a ``rerun_script`` whose
+  widget state for the canvas (``json_value``, ``{"drawing": {"raw": <Fabric JSON>, "data": "data:image/png;
+  base64,..."}}``, the format captured from a real Chromium session) holds the canvas PNG so far. The
+  digits are real pen trajectories from ``../shared/data/pendigits`` rendered stroke by stroke with
+  ``nnscratch.pendigits.render`` (the canvas's own size, brush and anti-aliasing); where that data is
+  absent, synthetic ones and zeros. Their end-to-end time is send -> the ``ForwardMsg`` holding the
+  ``Prediction`` metric received (no browser rendering).
+- ``--browsers`` sessions per app are **real headless Chromium** pages (Playwright, one browser process,
+  one context each) drawing the same trajectories with ``page.mouse``. An init script timestamps, in the
+  page, the ``mouseup``, the websocket send, the arrival of the message holding the ``Prediction``
+  metric, and the moment that metric is on screen and no longer stale; end to end = mouseup -> on screen.
+- Each session draws a digit stroke by stroke (waiting for each answer, then ``--stroke-gap`` seconds),
+  then pauses ``--digit-gap`` seconds (random, uniform) and starts the next digit; browser sessions press
+  Clear between digits. Defaults: 0.4-1.0 s between strokes, 2-4 s between digits: about one drawing
+  every 2 s per person, i.e. a room where everyone draws continuously.
+- After the phases, a burst check: one protocol session sends ten strokes back to back without waiting
+  (Streamlit interrupts the older runs); the last must still get its prediction, with no exception.
+- Bounded: at most 60 sessions per app, phases of at most 300 s, every process it starts (two servers, one
+  Chromium) is stopped at the end, also on Ctrl-C. Results go to stdout and ``--json`` (default
+  ``test-artifacts/bench_load.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import io
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "browser")]
+
+from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
+
+import conftest as browser_fixtures  # noqa: E402  (the browser tests' server/Chromium helpers)
+from nnscratch import pendigits, preprocess  # noqa: E402
+
+MAX_SESSIONS, MAX_PHASE = 60, 300
+ANSWER_TIMEOUT = 60.0
+SHARED = Path(os.environ.get("NNSCRATCH_SHARED") or ROOT.parent / "shared" / "data")
+APPS = {"real": ("streamlit_app.py", "draw"), "minimal": ("bench/minimal_draw_app.py", "")}
+
+
+# ==================================================================================== servers
+def start_server(script: str, timings: Path, log: Path):
+    """`streamlit run <script>` on a free 127.0.0.1 port (own process group); returns (proc, url)."""
+    import subprocess
+
+    port = browser_fixtures._free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, NNSCRATCH_TIMINGS=str(timings))
+    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    f = open(log, "w")  # noqa: SIM115 - closed in stop_server
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+    proc._log = f
+    deadline = time.monotonic() + browser_fixtures.SERVER_START_TIMEOUT
+    while time.monotonic() < deadline and proc.poll() is None:
+        if browser_fixtures._healthy(url):
+            return proc, url
+        time.sleep(0.25)
+    stop_server(proc)
+    raise RuntimeError(f"{script} did not start; see {log}")
+
+
+def stop_server(proc) -> None:
+    browser_fixtures._stop_group(proc)
+    proc._log.close()
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+# ==================================================================================== digits
+def load_digits(n: int = 300, seed: int = 0):
+    """[(label, [stroke points...], [png data URL after stroke 1, 2, ...])]: real pen digits if present."""
+    rng = random.Random(seed)
+    path = SHARED / "pendigits" / "pendigits-train"
+    if path.is_file():
+        samples = pendigits.load(path)
+        rng.shuffle(samples)
+        picked = [(s.label, s.strokes) for s in samples[:n]]
+    else:
+        one = [[(140, 45), (140, 235)]]
+        zero = [[(140 + 60 * np.sin(a), 140 - 90 * np.cos(a)) for a in np.linspace(0, 2 * np.pi, 40)]]
+        picked = [(1, one), (0, zero)] * (n // 2)
+    out = []
+    for label, strokes in picked:
+        canvas_strokes = _to_canvas(strokes)
+        urls = [_png_url(pendigits.render(strokes[:k + 1], size=preprocess.CANVAS_SIZE, brush=preprocess.BRUSH_WIDTH))
+                for k in range(len(strokes))]
+        out.append((int(label), canvas_strokes, urls))
+    return out
+
+
+def _to_canvas(strokes):
+    """Pen strokes -> canvas pixel strokes, placed exactly as pendigits.render places them (browsers)."""
+    size, brush = preprocess.CANVAS_SIZE, preprocess.BRUSH_WIDTH
+    pts = np.concatenate([np.asarray(s, float).reshape(-1, 2) for s in strokes])
+    lo, hi = pts.min(0), pts.max(0)
+    span = np.maximum(hi - lo, 1e-6)
+    room = size * (1 - 2 * pendigits.MARGIN) - brush
+    scale = min(size * pendigits.DIGIT_HEIGHT / span[1], room / span[0], room / span[1])
+    offset = size / 2 - (lo + hi) / 2 * scale
+    return [[(float(x), float(y)) for x, y in np.asarray(s, float).reshape(-1, 2) * scale + offset] for s in strokes]
+
+
+def _png_url(rgba) -> str:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.asarray(rgba, np.uint8), "RGBA").save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def _fabric_raw(strokes) -> dict:
+    """A Fabric.js JSON like the canvas sends (one Path per stroke); the apps do not read it."""
+    objs = []
+    for s in strokes:
+        path = [["M", *s[0]]] + [["Q", *a, *b] for a, b in zip(s, s[1:])]
+        objs.append({"type": "Path", "version": "7.4.0", "originX": "center", "originY": "center",
+                     "stroke": "#FFFFFF", "strokeWidth": preprocess.BRUSH_WIDTH, "strokeLineCap": "round",
+                     "strokeLineJoin": "round", "fill": None, "path": path})
+    return {"version": "7.4.0", "objects": objs, "background": "#000000"}
+
+
+# ==================================================================================== protocol client
+class ProtocolSession:
+    """One browser-less Streamlit session on the Draw page, speaking the websocket protocol."""
+
+    def __init__(self, base_url: str, page_name: str, name: str):
+        self.ws_url = base_url.replace("http://", "ws://") + "/_stcore/stream"
+        self.base_url = base_url
+        self.page_name = page_name
+        self.name = name
+        self.ws = None
+        self.page_hash = ""
+        self.canvas_id = None
+        self.errors: list = []
+
+    def _context(self):
+        m = BackMsg()
+        ci = m.rerun_script.context_info
+        ci.timezone, ci.timezone_offset, ci.locale = "UTC", 0, "en-US"
+        ci.url = f"{self.base_url}/{self.page_name}"
+        ci.is_embedded, ci.color_scheme = False, "light"
+        return m
+
+    async def open(self):
+        import websockets
+
+        self.ws = await websockets.connect(self.ws_url, max_size=None, compression=None, open_timeout=60,
+                                           subprotocols=["streamlit"], ping_interval=None)
+        m = self._context()
+        m.rerun_script.page_name = self.page_name
+        m.rerun_script.widget_states.SetInParent()
+        await self.ws.send(m.SerializeToString())
+        await self._until_finished()
+        if self.canvas_id is None:
+            raise RuntimeError(f"{self.name}: no canvas on the page")
+
+    async def close(self):
+        if self.ws is not None:
+            await self.ws.close()
+
+    async def _until_finished(self, want_prediction=False):
+        """Read ForwardMsgs until the script run finishes; returns (time prediction seen, value)."""
+        t_pred, value = None, None
+        while True:
+            raw = await asyncio.wait_for(self.ws.recv(), ANSWER_TIMEOUT)
+            msg = ForwardMsg.FromString(raw)
+            kind = msg.WhichOneof("type")
+            if kind == "new_session":
+                self.page_hash = msg.new_session.page_script_hash
+            elif kind == "navigation" and msg.navigation.page_script_hash:
+                self.page_hash = msg.navigation.page_script_hash  # the page actually shown (st.navigation)
+            elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                el = msg.delta.new_element
+                et = el.WhichOneof("type")
+                if et == "bidi_component" and "canvas" in el.bidi_component.id:
+                    self.canvas_id = el.bidi_component.id
+                elif et == "metric" and el.metric.label == "Prediction" and t_pred is None:
+                    t_pred, value = time.perf_counter(), el.metric.body
+                elif et == "exception":
+                    self.errors.append(f"exception: {el.exception.type}: {el.exception.message[:200]}")
+                elif et == "alert" and el.alert.format == 1:  # Alert.ERROR
+                    self.errors.append(f"error box: {el.alert.body[:200]}")
+            elif kind == "script_finished":
+                # 0 finished ok, 1 with compile error, 2 rerun requested (interrupted), 3 fragment
+                status = msg.script_finished
+                if status != 2:
+                    return t_pred, value, time.perf_counter()
+
+    async def stroke(self, strokes, data_url: str):
+        """Send the canvas after a stroke; returns (seconds to Prediction, seconds to run end, value)."""
+        m = self._context()
+        m.rerun_script.page_script_hash = self.page_hash
+        w = m.rerun_script.widget_states.widgets.add()
+        w.id = self.canvas_id
+        w.json_value = json.dumps({"drawing": {"raw": _fabric_raw(strokes), "data": data_url}})
+        t0 = time.perf_counter()
+        await self.ws.send(m.SerializeToString())
+        t_pred, value, t_end = await self._until_finished(True)
+        return (None if t_pred is None else t_pred - t0), t_end - t0, value
+
+    async def burst(self, digits, n=10):
+        """n strokes back to back without waiting; the last one's prediction must still come."""
+        t0 = time.perf_counter()
+        sent = []
+        for i in range(n):
+            label, strokes, urls = digits[i % len(digits)]
+            m = self._context()
+            m.rerun_script.page_script_hash = self.page_hash
+            w = m.rerun_script.widget_states.widgets.add()
+            w.id, w.json_value = self.canvas_id, json.dumps({"drawing": {"raw": _fabric_raw(strokes), "data": urls[-1]}})
+            await self.ws.send(m.SerializeToString())
+            sent.append(label)
+        t_pred, value, t_end = await self._until_finished(True)
+        # Streamlit may coalesce queued reruns; what counts is that the final one answered.
+        return dict(strokes=n, answered=t_pred is not None, seconds=t_end - t0, errors=list(self.errors))
+
+
+# ==================================================================================== browser client
+INIT_JS = r"""
+(() => {
+  const needle = new TextEncoder().encode("Prediction");
+  const has = (buf) => { const a = new Uint8Array(buf);
+    outer: for (let i = 0; i <= a.length - needle.length; i++) {
+      for (let j = 0; j < needle.length; j++) if (a[i + j] !== needle[j]) continue outer;
+      return true; } return false; };
+  const nn = window.__nn = {awaiting: false, up: null, sent: null, msg: null, dom: null, value: null};
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...a) { super(...a);
+      this.addEventListener("message", (ev) => {
+        if (nn.awaiting && nn.msg === null && ev.data instanceof ArrayBuffer && has(ev.data)) nn.msg = performance.now();
+      }); }
+    send(d) { if (nn.awaiting && nn.sent === null) nn.sent = performance.now(); return super.send(d); }
+  };
+  const predBox = () => {
+    for (const m of document.querySelectorAll('[data-testid="stMain"] [data-testid="stMetric"]')) {
+      const l = m.querySelector('[data-testid="stMetricLabel"]');
+      if (l && l.innerText.trim() === "Prediction") return m; }
+    return null; };
+  document.addEventListener("mouseup", () => {
+    Object.assign(nn, {awaiting: true, up: performance.now(), sent: null, msg: null, dom: null, value: null}); }, true);
+  setInterval(() => {
+    if (!nn.awaiting || nn.msg === null) return;
+    const m = predBox(); if (!m) return;
+    const box = m.closest('[data-testid="stElementContainer"]');
+    if (box && box.getAttribute("data-stale") === "true") return;
+    nn.dom = performance.now(); nn.awaiting = false;
+    const v = m.querySelector('[data-testid="stMetricValue"]'); nn.value = v ? v.innerText.trim() : null;
+  }, 4);
+})();
+"""
+
+
+class BrowserSession:
+    def __init__(self, browser, base_url: str, page_name: str, name: str):
+        self.browser, self.base_url, self.page_name, self.name = browser, base_url, page_name, name
+        self.errors: list = []
+
+    async def open(self):
+        self.ctx = await self.browser.new_context(viewport={"width": 1600, "height": 1000})
+        await self.ctx.add_init_script(INIT_JS)
+        self.page = await self.ctx.new_page()
+        self.page.set_default_timeout(ANSWER_TIMEOUT * 1000)
+        await self.page.goto(f"{self.base_url}/{self.page_name}")
+        await self.page.locator('[data-testid="stMain"] canvas.upper-canvas').first.wait_for()
+        await self._idle()
+        self.box = await self.page.locator('[data-testid="stMain"] canvas.upper-canvas').first.bounding_box()
+
+    async def _idle(self):
+        await self.page.wait_for_function(
+            "() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
+            " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }")
+
+    async def close(self):
+        await self.ctx.close()
+
+    async def stroke(self, points):
+        b, s = self.box, preprocess.CANVAS_SIZE
+        pts = [(b["x"] + x * b["width"] / s, b["y"] + y * b["height"] / s) for x, y in points]
+        mouse = self.page.mouse
+        await mouse.move(*pts[0])
+        await mouse.down()
+        if len(pts) == 1:
+            pts.append((pts[0][0] + 1, pts[0][1] + 1))
+        for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+            await mouse.move(x1, y1, steps=max(1, int(np.hypot(x1 - x0, y1 - y0) // 6)))
+        await mouse.up()
+        try:
+            await self.page.wait_for_function("() => window.__nn.dom !== null", timeout=ANSWER_TIMEOUT * 1000)
+        except Exception:
+            nn = await self.page.evaluate("() => window.__nn")
+            raise TimeoutError(f"no answer on screen: {nn}") from None
+        nn = await self.page.evaluate("() => window.__nn")
+        await self._idle()
+        exc = await self.page.locator('[data-testid="stException"]').count()
+        if exc:
+            self.errors.append("exception box on the page")
+        return dict(e2e=(nn["dom"] - nn["up"]) / 1000, send=(nn["sent"] - nn["up"]) / 1000 if nn["sent"] else None,
+                    msg=(nn["msg"] - nn["up"]) / 1000, value=nn["value"])
+
+    async def clear(self):
+        await self.page.get_by_role("button", name="Clear").click()
+        await self.page.locator('[data-testid="stMain"] [data-testid="stMetric"]').first.wait_for(state="detached")
+        await self._idle()
+        self.box = await self.page.locator('[data-testid="stMain"] canvas.upper-canvas').first.bounding_box()
+
+
+# ==================================================================================== phases
+async def drive(session, kind: str, digits, until: float, rng: random.Random, args, out: list):
+    """Draw digits stroke by stroke until ``until``; append one record per stroke to ``out``."""
+    while time.perf_counter() < until:
+        label, strokes, urls = digits[rng.randrange(len(digits))]
+        for k in range(len(strokes)):
+            if time.perf_counter() >= until:
+                return
+            try:
+                if kind == "browser":
+                    r = await session.stroke(strokes[k])
+                else:
+                    t_pred, t_end, value = await session.stroke(strokes[:k + 1], urls[k])
+                    r = dict(e2e=t_pred, end=t_end, value=value)
+            except Exception as e:  # noqa: BLE001 - a lost answer is a result, not a crash
+                out.append(dict(kind=kind, ok=False, error=f"{type(e).__name__}: {e}"[:200]))
+                return
+            out.append(dict(kind=kind, ok=r["e2e"] is not None, last=k == len(strokes) - 1, label=label, **r))
+            await asyncio.sleep(rng.uniform(*args.stroke_gap))
+        if kind == "browser":
+            try:
+                await session.clear()
+            except Exception as e:  # noqa: BLE001
+                out.append(dict(kind=kind, ok=False, error=f"clear: {type(e).__name__}: {e}"[:200]))
+                return
+        await asyncio.sleep(rng.uniform(*args.digit_gap))
+
+
+def pct(xs, q):
+    xs = sorted(x for x in xs if x is not None)
+    if not xs:
+        return None
+    return float(np.percentile(xs, q))
+
+
+def summarize(records, timings):
+    ok = [r for r in records if r.get("ok")]
+    out = {"strokes": len(records), "answered": len(ok), "lost": len(records) - len(ok),
+           "lost_examples": [r.get("error") for r in records if not r.get("ok")][:3]}
+    for kind in ("protocol", "browser"):
+        e = [r["e2e"] for r in ok if r["kind"] == kind]
+        if e:
+            out[f"{kind}_e2e"] = dict(n=len(e), p50=pct(e, 50), p95=pct(e, 95), mean=statistics.fmean(e))
+    b = [r for r in ok if r["kind"] == "browser"]
+    if b:
+        out["browser_mouseup_to_send_p50"] = pct([r["send"] for r in b], 50)
+        out["browser_mouseup_to_message_p50"] = pct([r["msg"] for r in b], 50)
+    last = [r for r in ok if r.get("last") and r.get("value") not in (None, "")]
+    if last:
+        out["final_stroke_accuracy"] = float(np.mean([str(r["label"]) == str(r["value"]) for r in last]))
+    if timings:
+        out["server"] = dict(n=len(timings), p50=pct(timings, 50), p95=pct(timings, 95), max=max(timings))
+    return out
+
+
+def read_timings(path: Path, since: float, until: float):
+    if not path.exists():
+        return []
+    vals = []
+    for line in path.read_text().splitlines():
+        try:
+            d = json.loads(line)
+        except ValueError:
+            continue
+        if d.get("what") == "draw" and since <= d.get("t", 0) <= until:
+            vals.append(float(d["seconds"]))
+    return vals
+
+
+async def run(args):
+    from playwright.async_api import async_playwright
+
+    out_dir = ROOT / "test-artifacts"
+    out_dir.mkdir(exist_ok=True)
+    digits = load_digits()
+    print(f"{len(digits)} digits ready ({'pen trajectories' if (SHARED / 'pendigits').is_dir() else 'synthetic'})")
+    servers, sessions, pw, browser = {}, {}, None, None
+    results = {"config": {k: v for k, v in vars(args).items() if k != "json"}, "phases": []}
+    try:
+        for app, (script, _) in APPS.items():
+            t = out_dir / f"bench_load_timings_{app}.jsonl"
+            t.unlink(missing_ok=True)
+            t0 = time.perf_counter()
+            proc, url = start_server(script, t, out_dir / f"bench_load_server_{app}.log")
+            servers[app] = (proc, url, t)
+            print(f"{app}: {script} up at {url} in {time.perf_counter() - t0:.1f} s")
+        n_proto = args.sessions - args.browsers
+        if args.browsers:
+            pw = await async_playwright().start()
+            exe, why = browser_fixtures.find_chromium(pw)
+            if exe is None:
+                raise SystemExit(f"no browser: {why} (or run with --browsers 0)")
+            browser = await pw.chromium.launch(executable_path=exe, args=browser_fixtures.CHROMIUM_FLAGS, headless=True)
+        for app, (proc, url, _) in servers.items():
+            page = APPS[app][1]
+            sess = []
+            t0 = time.perf_counter()
+            for i in range(0, n_proto, 5):  # open in small groups: a first visit runs the whole page
+                group = [ProtocolSession(url, page, f"{app}-p{j}") for j in range(i, min(i + 5, n_proto))]
+                await asyncio.gather(*(s.open() for s in group))
+                sess += [("protocol", s) for s in group]
+            for j in range(args.browsers):
+                s = BrowserSession(browser, url, page, f"{app}-b{j}")
+                await s.open()
+                sess.append(("browser", s))
+            sessions[app] = sess
+            print(f"{app}: {len(sess)} sessions open in {time.perf_counter() - t0:.1f} s; server RSS {rss_mb(proc.pid):.0f} MB")
+        rng = random.Random(1)
+        for rnd in range(args.rounds):
+            for app in (("real", "minimal") if rnd % 2 == 0 else ("minimal", "real")):
+                proc, url, tpath = servers[app]
+                records: list = []
+                wall0 = time.time()
+                until = time.perf_counter() + args.phase
+                await asyncio.gather(*(drive(s, kind, digits, until, random.Random(rng.random()), args, records)
+                                       for kind, s in sessions[app]))
+                wall1 = time.time()
+                await asyncio.sleep(0.5)  # let the last timing lines land
+                summary = summarize(records, read_timings(tpath, wall0, wall1 + 0.5))
+                summary.update(app=app, round=rnd, seconds=wall1 - wall0, rss_mb=rss_mb(proc.pid),
+                               errors=sum(len(s.errors) for _, s in sessions[app]))
+                results["phases"].append(summary)
+                print(json.dumps(summary))
+        # ten quick strokes before the first answer returns
+        burst = {}
+        for app in servers:
+            s = next(s for kind, s in sessions[app] if kind == "protocol") if n_proto else None
+            if s is not None:
+                burst[app] = await s.burst(digits)
+        results["burst"] = burst
+        results["errors"] = {app: sorted({e for _, s in sessions[app] for e in s.errors})[:5] for app in sessions}
+    finally:
+        for app, sess in sessions.items():
+            for _, s in sess:
+                try:
+                    await s.close()
+                except Exception:  # noqa: BLE001 - closing best effort
+                    pass
+        if browser is not None:
+            await browser.close()
+        if pw is not None:
+            await pw.stop()
+        for proc, _, _ in servers.values():
+            stop_server(proc)
+    results["summary"] = overall(results["phases"])
+    return results
+
+
+def overall(phases):
+    """Pool the phases per app and compute the real/minimal ratios."""
+    res = {}
+    for app in APPS:
+        ph = [p for p in phases if p["app"] == app]
+        if not ph:
+            continue
+        res[app] = dict(strokes=sum(p["strokes"] for p in ph), lost=sum(p["lost"] for p in ph),
+                        errors=max(p["errors"] for p in ph))
+        for key in ("protocol_e2e", "browser_e2e", "server"):
+            vals = [p[key] for p in ph if key in p]
+            if vals:
+                n = sum(v["n"] for v in vals)
+                # weighted mean of the per-phase percentiles (phases are similar in length)
+                res[app][key] = {q: sum(v[q] * v["n"] for v in vals) / n for q in ("p50", "p95")} | {"n": n}
+    if "real" in res and "minimal" in res:
+        res["ratio"] = {key: {q: res["real"][key][q] / res["minimal"][key][q] for q in ("p50", "p95")}
+                        for key in ("protocol_e2e", "browser_e2e", "server")
+                        if key in res["real"] and key in res["minimal"]}
+    return res
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--sessions", type=int, default=30, help="sessions per app (protocol + browser)")
+    p.add_argument("--browsers", type=int, default=2, help="how many of them are real Chromium pages")
+    p.add_argument("--phase", type=float, default=40.0, help="seconds of load per phase")
+    p.add_argument("--rounds", type=int, default=2, help="real+minimal phase pairs (alternating order)")
+    p.add_argument("--stroke-gap", type=float, nargs=2, default=(0.4, 1.0), metavar=("MIN", "MAX"))
+    p.add_argument("--digit-gap", type=float, nargs=2, default=(2.0, 4.0), metavar=("MIN", "MAX"))
+    p.add_argument("--json", type=Path, default=ROOT / "test-artifacts" / "bench_load.json")
+    args = p.parse_args(argv)
+    if not 1 <= args.sessions <= MAX_SESSIONS or not 0 <= args.browsers <= min(args.sessions, 4):
+        p.error(f"--sessions 1..{MAX_SESSIONS}, --browsers 0..4 (and <= sessions)")
+    if not 1 <= args.phase <= MAX_PHASE or not 1 <= args.rounds <= 5:
+        p.error(f"--phase 1..{MAX_PHASE} s, --rounds 1..5")
+    t0 = time.perf_counter()
+    res = asyncio.run(run(args))
+    res["wall_seconds"] = time.perf_counter() - t0
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(res, indent=1) + "\n")
+    print(json.dumps(res["summary"], indent=1))
+    print(f"burst: {json.dumps(res.get('burst'))}")
+    print(f"written to {args.json} ({res['wall_seconds']:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
