@@ -28,6 +28,20 @@ ACT_BACK_TEX = {
 }
 
 
+def code_lines(obj, *needles) -> str:
+    """The lines of obj's source that contain any of ``needles`` (stripped), for showing beside a number."""
+    try:
+        lines = inspect.getsource(obj).splitlines()
+    except (OSError, TypeError):
+        return ""
+    return "\n".join(l.strip() for l in lines if any(n in l for n in needles))
+
+
+def show_code(where, text):
+    if text:
+        where.code(text, language="python", wrap_lines=True)
+
+
 def source_of(obj) -> str:
     try:
         return inspect.getsource(obj)
@@ -109,17 +123,26 @@ with app_state.guard("explaining"):
                                       y_format="%" if fmt.endswith("%") else None,
                                       text_format=None, height=230, label_size=13, x_title=x_title)
 
+    fwd_code = code_lines(nnet.Network.activations, "A @ self.params", "+ self.params[f\"b")
+    act_code = code_lines(nnet.Network.activations, "A = act(")
+    soft_code = code_lines(nnet.softmax, "np.exp", "E /=")
+    with cols[0]:
+        st.caption("Code beside each chart: the line of `nnscratch/network.py` that computes it.")
     with cols[1]:
         st.vega_lite_chart(*bars(acts["Z1"], "Z1 = A0·W1 + b1", top=12), width="stretch")
+        show_code(st, fwd_code)
     with cols[2]:
         if L > 1:
             st.vega_lite_chart(*bars(acts["A1"], f"A1 = g(Z1)", top=12), width="stretch")
+            show_code(st, act_code)
         st.vega_lite_chart(*bars(acts[f"Z{L}"], f"Z{L}: 10 scores", highlight=int(np.argmax(acts[f"A{L}"])),
                                  x_title="digit"),
-                        width="stretch")
+                           width="stretch")
+        show_code(st, fwd_code.replace("{l}", "{L}") if L > 1 else "")
     with cols[3]:
         p = acts[f"A{L}"].reshape(-1)
         st.vega_lite_chart(*bars(p, f"A{L} = softmax(Z{L})", fmt=".1%", highlight=int(np.argmax(p)), x_title="digit"), width="stretch")
+        show_code(st, soft_code)
         st.markdown(f"Prediction: **{int(np.argmax(p))}** ({100 * p.max():.1f} %)")
 
     st.header("The code that computes it")
