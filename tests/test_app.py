@@ -192,3 +192,25 @@ def test_evaluate_warns_when_the_pretrained_model_is_tested_on_its_own_training_
     trained_on = str(app_state.shipped_model().meta.get("data_source", ""))
     warned = any("optimistic" in w.value for w in at.warning)
     assert warned == ("MNIST (60,000" in trained_on)
+
+
+def test_model_uploaded_during_a_run_is_not_overwritten_when_the_run_ends():
+    import nnscratch
+
+    at = _train_page()
+    at.number_input(key="f_epochs").set_value(500)
+    [b for b in at.button if "Start training" in str(b.label)][0].click()
+    at.run()
+    w = at.session_state["worker"]
+    other = nnscratch.Network([784, 7, 10], seed=3)  # another architecture than the run's 784-128-10
+    at.file_uploader(key="model_upload").set_value(("other.npz", other.to_bytes(), "application/octet-stream"))
+    at.run()
+    assert not at.exception and not errors(at), errors(at)
+    assert at.session_state["model"].architecture == "784-7-10"
+    assert not w.done  # the run goes on
+    w.stop()
+    assert w.join(5) and w.status == "stopped"
+    at.run()
+    assert not at.exception
+    assert at.session_state["model"].architecture == "784-7-10"  # the upload is kept ...
+    assert any("Use this run" in str(b.label) for b in at.button)  # ... and the run's model is offered
