@@ -171,6 +171,7 @@ class ProtocolSession:
         self.ws = None
         self.page_hash = ""
         self.canvas_id = None
+        self.pages: dict = {}
         self.errors: list = []
 
     def _context(self):
@@ -181,7 +182,7 @@ class ProtocolSession:
         ci.is_embedded, ci.color_scheme = False, "light"
         return m
 
-    async def open(self):
+    async def open(self, require_canvas: bool = True):
         import websockets
 
         self.ws = await websockets.connect(self.ws_url, max_size=None, compression=None, open_timeout=60,
@@ -191,7 +192,7 @@ class ProtocolSession:
         m.rerun_script.widget_states.SetInParent()
         await self.ws.send(m.SerializeToString())
         await self._until_finished()
-        if self.canvas_id is None:
+        if self.canvas_id is None and require_canvas:
             raise RuntimeError(f"{self.name}: no canvas on the page")
 
     async def close(self):
@@ -207,8 +208,10 @@ class ProtocolSession:
             kind = msg.WhichOneof("type")
             if kind == "new_session":
                 self.page_hash = msg.new_session.page_script_hash
-            elif kind == "navigation" and msg.navigation.page_script_hash:
-                self.page_hash = msg.navigation.page_script_hash  # the page actually shown (st.navigation)
+            elif kind == "navigation":
+                if msg.navigation.page_script_hash:
+                    self.page_hash = msg.navigation.page_script_hash  # the page actually shown (st.navigation)
+                self.pages = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 el = msg.delta.new_element
                 et = el.WhichOneof("type")
@@ -225,6 +228,14 @@ class ProtocolSession:
                 status = msg.script_finished
                 if status != 2:
                     return t_pred, value, time.perf_counter()
+
+    async def goto(self, url_path: str):
+        """Switch page in this session (as the sidebar navigation does); waits for the run to end."""
+        m = self._context()
+        m.rerun_script.page_script_hash = self.pages[url_path]
+        m.rerun_script.widget_states.SetInParent()
+        await self.ws.send(m.SerializeToString())
+        await self._until_finished()
 
     async def stroke(self, strokes, data_url: str):
         """Send the canvas after a stroke; returns (seconds to Prediction, seconds to run end, value)."""
