@@ -202,6 +202,7 @@ class ProtocolSession:
     async def _until_finished(self, want_prediction=False):
         """Read ForwardMsgs until the script run finishes; returns (time prediction seen, value)."""
         t_pred, value = None, None
+        self.texts, self.widgets = [], {}
         while True:
             raw = await asyncio.wait_for(self.ws.recv(), ANSWER_TIMEOUT)
             msg = ForwardMsg.FromString(raw)
@@ -217,17 +218,36 @@ class ProtocolSession:
                 et = el.WhichOneof("type")
                 if et == "bidi_component" and "canvas" in el.bidi_component.id:
                     self.canvas_id = el.bidi_component.id
-                elif et == "metric" and el.metric.label == "Prediction" and t_pred is None:
+                if et == "metric" and el.metric.label == "Prediction" and t_pred is None:
                     t_pred, value = time.perf_counter(), el.metric.body
-                elif et == "exception":
+                if et in ("markdown", "alert", "metric", "heading", "text"):
+                    part = getattr(el, et)
+                    self.texts.append(" ".join(str(getattr(part, f, "")) for f in ("label", "body")).strip())
+                if et and getattr(getattr(el, et), "id", ""):
+                    part = getattr(el, et)
+                    self.widgets[getattr(part, "label", "") or part.id] = (et, part.id)
+                if et == "exception":
                     self.errors.append(f"exception: {el.exception.type}: {el.exception.message[:200]}")
-                elif et == "alert" and el.alert.format == 1:  # Alert.ERROR
+                if et == "alert" and el.alert.format == 1:  # Alert.ERROR
                     self.errors.append(f"error box: {el.alert.body[:200]}")
             elif kind == "script_finished":
                 # 0 finished ok, 1 with compile error, 2 rerun requested (interrupted), 3 fragment
                 status = msg.script_finished
                 if status != 2:
                     return t_pred, value, time.perf_counter()
+
+    async def rerun(self, widgets=()):
+        """A rerun of the current page with widget states [(id, field, value)] (e.g. a button's
+        ("...", "trigger_value", True)); waits for the run to end. self.texts then holds its texts."""
+        m = self._context()
+        m.rerun_script.page_script_hash = self.page_hash
+        m.rerun_script.widget_states.SetInParent()
+        for wid, field, value in widgets:
+            w = m.rerun_script.widget_states.widgets.add()
+            w.id = wid
+            setattr(w, field, value)
+        await self.ws.send(m.SerializeToString())
+        await self._until_finished()
 
     async def goto(self, url_path: str):
         """Switch page in this session (as the sidebar navigation does); waits for the run to end."""

@@ -1,0 +1,385 @@
+"""A room of sessions on one server: training slots, session ends, odd form values, odd drawings, odd uploads.
+
+Three levels, cheapest first:
+- in-process, with the real ``nnscratch.worker`` (fake or tiny real fits): the slot cap and its queue, a
+  session's release hook, form values at their edges, a stopped/diverged run keeping what it learnt;
+- ``streamlit.testing.v1.AppTest`` on the real app: a model of another architecture uploaded while a run goes;
+- one real ``streamlit run streamlit_app.py`` (127.0.0.1, NNSCRATCH_MAX_TRAINING=1) driven at Streamlit's
+  websocket-protocol level by bench/bench_load.py's ``ProtocolSession`` (what a browser sends, without a
+  browser): closing a tab stops its worker, frees its slot for the next in the queue, and leaves no thread
+  behind (the server's thread count is read from /proc); and the Draw page fed odd canvases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nnscratch
+from nnscratch import preprocess
+from nnscratch import worker as W
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def wait_for(pred, timeout=10.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.02)  # polling interval
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def tiny_arrays(n=600):
+    ds = nnscratch.load_mnist("sample")
+    a = W.prepare_arrays(ds)
+    return W.TrainingArrays(a.X_train[:n], a.y_train[:n], a.X_val[:100], a.y_val[:100], a.X_test[:200],
+                            a.y_test[:200], "sample subset")
+
+
+def blocking_fit(gate: threading.Event):
+    """A fit that makes one history row, then waits for ``gate`` or a stop (like a long run)."""
+    def fit(net, X, y, *, callback=None, stop_event=None, pause_event=None, **kw):
+        callback(dict(step=1, epoch=0.1, samples=1, loss=1.0, train_acc=0.5, val_acc=None, lr=1e-3, elapsed=0.0,
+                      samples_per_s=1.0))
+        while not gate.is_set() and not stop_event.is_set():
+            time.sleep(0.01)
+        return type("H", (), {"status": "stopped" if stop_event.is_set() else "completed"})()
+    return fit
+
+
+# ==================================================================================== slots (in-process)
+def test_slot_cap_queue_positions_and_first_come_first_served():
+    lim = W.SlotLimiter(2)
+    gates = [threading.Event() for _ in range(5)]
+    a = tiny_arrays(100)
+    ws = [W.TrainingWorker(nnscratch.Network([784, 4, 10]), a, W.TrainConfig(hidden=(4,), epochs=1), limiter=lim,
+                           fit_fn=blocking_fit(g)).start() for g in gates]
+    try:
+        wait_for(lambda: lim.running == 2 and lim.waiting == 3, what="2 running, 3 queued")
+        assert [w.status for w in ws[:2]] == ["running"] * 2
+        assert [w.queue_position() for w in ws] == [0, 0, 1, 2, 3]
+        assert ws[3].snapshot()["queue_position"] == 2
+        ws[3].stop()  # a queued person gives up: leaves the queue at once, the others move up
+        wait_for(lambda: ws[3].done, what="queued stop")
+        assert ws[3].status == "stopped" and ws[4].queue_position() == 2
+        gates[0].set()  # the first run finishes: the first in the queue gets the slot
+        wait_for(lambda: ws[2].status == "running", what="queue head to start")
+        assert ws[4].queue_position() == 1 and lim.running == 2
+    finally:
+        for w in ws:
+            w.stop()
+        for w in ws:
+            assert w.join(5)
+    assert lim.running == 0 and lim.waiting == 0
+    assert not [t for t in W.live_threads() if any(t.name.endswith(f"-{w.id}") for w in ws)]
+
+
+def test_session_release_stops_running_and_queued_workers_and_frees_slots():
+    pytest.importorskip("streamlit")
+    sys.path.insert(0, str(ROOT))
+    import app_state
+
+    lim = W.SlotLimiter(1)
+    a = tiny_arrays(100)
+    runs = app_state._SessionRuns()
+    gate = threading.Event()  # never set: these runs only end by being stopped
+    for _ in range(2):
+        runs.add(W.TrainingWorker(nnscratch.Network([784, 4, 10]), a, W.TrainConfig(hidden=(4,)), limiter=lim,
+                                  fit_fn=blocking_fit(gate)).start())
+    ws = list(runs.workers)
+    wait_for(lambda: lim.running == 1 and lim.waiting == 1, what="one running, one queued")
+    before = threading.active_count()
+    t0 = time.monotonic()
+    runs.release()  # what Streamlit calls when the session disconnects
+    for w in ws:
+        assert w.join(2.0), "a released worker must end within a step"
+    assert time.monotonic() - t0 < 2.0
+    assert [w.status for w in ws] == ["stopped", "stopped"]
+    assert ws[0].n_rows() == 1, "the stopped run keeps its history"
+    assert lim.running == 0 and lim.waiting == 0
+    assert threading.active_count() == before - 2, "both worker threads are gone"
+
+
+# ==================================================================================== form values at their edges
+EDGE = [  # (form values, expected: "ok" / "note" / text that the refusal must contain)
+    (dict(lr=0.0), "learning rate"),
+    (dict(lr=100.0), "learning rate"),
+    (dict(lr=float("nan")), "learning rate"),
+    (dict(batch_size=10**6), "note"),
+    (dict(hidden="1"), "ok"),
+    (dict(hidden=""), "ok"),  # zero hidden layers: logistic regression
+    (dict(epochs=0), "epochs"),
+    (dict(epochs=10**9), "epochs"),
+    (dict(seed=-1), "seed"),
+    (dict(seed=2**32), "seed"),
+    (dict(seed=2**32 - 1), "ok"),
+    (dict(hidden="0"), "hidden"),
+    (dict(hidden="128 x"), "hidden"),
+    (dict(weight_decay=-1.0), "weight_decay"),
+]
+
+
+@pytest.mark.parametrize("change,expect", EDGE, ids=[f"{k}={v!r}" for (d, _) in EDGE for k, v in d.items()])
+def test_form_edge_values_work_or_are_refused_with_a_reason(change, expect):
+    a = tiny_arrays(300)
+    values = dict(hidden="8", activation="relu", init="he", optimizer="adam", lr=1e-3, schedule="constant",
+                  batch_size=64, full_batch=False, epochs=1, weight_decay=0.0, seed=0, augment=False)
+    values.update(change)
+    cfg, errors, notes = W.check_config(values, n_train=a.n_train)
+    if expect in ("ok", "note"):
+        assert cfg is not None and not errors, errors
+        assert bool(notes) == (expect == "note"), notes
+        # "works" means it really trains: one short run in the worker, finite loss, a usable model
+        w = W.TrainingWorker(nnscratch.Network(cfg.sizes, seed=0), a, cfg, limiter=W.SlotLimiter(1)).start()
+        assert w.join(60) and w.status == "completed", w.error
+        assert np.isfinite(w.last_row()["loss"]) and w.test_accuracy is not None
+        assert nnscratch.Network.load(w.net.to_bytes()).architecture == cfg.architecture
+    else:
+        assert cfg is None and errors
+        msg = " ".join(errors)
+        assert expect in msg and "\n" not in msg, msg
+        assert any(ch.isdigit() for ch in msg) or "nan" in msg, f"the reason names the value or the range: {msg}"
+
+
+# ==================================================================================== nothing lost
+def test_stopped_and_diverged_runs_keep_history_and_last_good_weights():
+    a = tiny_arrays(600)
+    # stopped mid-run
+    cfg = W.TrainConfig(hidden=(16,), epochs=200, batch_size=32, lr=1e-3, schedule="constant")
+    net = nnscratch.Network(cfg.sizes, seed=0)
+    w0 = net.params["W1"].copy()
+    w = W.TrainingWorker(net, a, cfg, limiter=W.SlotLimiter(1)).start()
+    wait_for(lambda: w.n_rows() >= 5, timeout=60, what="a few steps")
+    w.stop()
+    assert w.join(5) and w.status == "stopped"
+    assert 5 <= w.n_rows() < w.total_steps
+    assert not np.array_equal(w.net.params["W1"], w0) and all(np.isfinite(p).all() for p in w.net.params.values())
+    back = nnscratch.Network.load(w.net.to_bytes())
+    assert back.meta["status"] == "stopped" and back.meta["steps"] == w.last_row()["step"]
+    # diverged: plain SGD with a huge step
+    cfg = W.TrainConfig(hidden=(16,), epochs=5, batch_size=32, optimizer="sgd", lr=10.0, schedule="constant",
+                        activation="relu")
+    w = W.TrainingWorker(nnscratch.Network(cfg.sizes, seed=0), a, cfg, limiter=W.SlotLimiter(1)).start()
+    assert w.join(60)
+    if w.status != "diverged":
+        pytest.skip(f"lr=10 SGD did not diverge here ({w.status}); nothing to check")
+    assert w.error and "diverged" in w.error and "\n" not in w.error
+    assert w.n_rows() >= 1, "the history up to the divergence is kept"
+    assert all(np.isfinite(p).all() for p in w.net.params.values()), "last good (finite) weights"
+    assert nnscratch.Network.load(w.net.to_bytes()).meta["status"] == "diverged"
+
+
+# ==================================================================================== AppTest: upload mid-run
+def test_a_model_of_another_architecture_uploaded_while_a_run_goes():
+    pytest.importorskip("streamlit")
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("app_pages/train.py")
+    at.run()
+    at.text_input(key="f_hidden").set_value("32")
+    at.number_input(key="f_epochs").set_value(100)
+    at.checkbox(key="f_full_batch").uncheck()
+    [b for b in at.button if "Start training" in str(b.label)][0].click()
+    at.run()
+    w = at.session_state["worker"]
+    assert w is not None and not w.done
+    try:
+        other = nnscratch.Network([784, 16, 16, 10], seed=3)
+        other.meta["name"] = "someone else's"
+        at.file_uploader(key="model_upload").set_value(("other.npz", other.to_bytes(), "application/octet-stream"))
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert not [e.value for e in at.error], [e.value for e in at.error]
+        assert at.session_state["model"].architecture == "784-16-16-10"
+        assert not w.done, "the run goes on"
+        assert w.net.architecture == "784-32-10"
+        # a file that does not read 28x28 digits is refused with a message, the model stays
+        bad = nnscratch.Network([100, 8, 10]).to_bytes()
+        at.file_uploader(key="model_upload").set_value(("wrong.npz", bad, "application/octet-stream"))
+        at.run()
+        assert not at.exception and any("784" in e.value or "28" in e.value for e in at.error)
+        assert at.session_state["model"].architecture == "784-16-16-10"
+    finally:
+        w.stop()
+        assert w.join(10)
+    at.run()  # the stopped run must not silently replace the model loaded while it ran
+    assert not at.exception
+    assert at.session_state["model"].architecture == "784-16-16-10"
+    assert w.n_rows() > 0 and w.status == "stopped"
+
+
+# ==================================================================================== a live server
+def _bench():
+    sys.path.insert(0, str(ROOT / "bench"))
+    import bench_load
+
+    return bench_load
+
+
+def _threads(pid: int) -> int:
+    """The server's thread count, as the minimum of a few reads over ~0.3 s (a script run's own
+    thread may still be winding down just after its last message)."""
+    counts = []
+    for _ in range(4):
+        with open(f"/proc/{pid}/status") as f:
+            counts.append(int(next(line.split()[1] for line in f if line.startswith("Threads:"))))
+        time.sleep(0.1)  # sampling interval
+    return min(counts)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    pytest.importorskip("websockets")
+    if not Path("/proc/self/status").exists():
+        pytest.skip("needs /proc to count the server's threads")
+    B = _bench()
+    d = tmp_path_factory.mktemp("server")
+    old = os.environ.get("NNSCRATCH_MAX_TRAINING")
+    os.environ["NNSCRATCH_MAX_TRAINING"] = "1"
+    try:
+        proc, url = B.start_server("streamlit_app.py", d / "timings.jsonl", d / "server.log")
+    finally:
+        if old is None:
+            os.environ.pop("NNSCRATCH_MAX_TRAINING", None)
+        else:
+            os.environ["NNSCRATCH_MAX_TRAINING"] = old
+    yield B, proc, url
+    B.stop_server(proc)
+
+
+async def _open_train(B, url, name):
+    s = B.ProtocolSession(url, "train", name)
+    await s.open(require_canvas=False)
+    return s
+
+
+async def _start(s, epochs=300):
+    kinds = s.widgets
+    submit = kinds["Start training"][1]
+    ep = next(v[1] for k, v in kinds.items() if k.startswith("Epochs"))
+    await s.rerun([(ep, "int_value", epochs), (submit, "trigger_value", True)])
+
+
+async def _status(s) -> str:
+    await s.rerun()
+    return " ".join(s.texts)
+
+
+async def _wait_text(s, needle, timeout=60.0) -> str:
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = await _status(s)
+        if needle in text:
+            return text
+        await asyncio.sleep(0.3)  # polling interval: each poll is a full page run
+    raise AssertionError(f"{s.name}: never showed {needle!r}; last: {text[:400]}")
+
+
+def test_closing_a_session_stops_its_worker_frees_its_slot_and_leaves_no_thread(server):
+    B, proc, url = server
+
+    async def scenario():
+        a = await _open_train(B, url, "A")
+        b = await _open_train(B, url, "B")
+        await _status(a), await _status(b)
+        base = _threads(proc.pid)
+        await _start(a)
+        await _wait_text(a, "· running ·")
+        assert _threads(proc.pid) == base + 1, "one training thread"
+        await _start(b)  # the cap is 1: B waits, and is told where it stands
+        text = await _wait_text(b, "Waiting for a free training slot")
+        assert "number 1 in the queue" in text and "1 of 1 slots busy" in text, text
+        t0 = time.monotonic()
+        await a.close()  # the tab is closed: A's worker stops, B gets the slot
+        await _wait_text(b, "· running ·", timeout=30)
+        freed = time.monotonic() - t0
+        assert _threads(proc.pid) == base + 1, "A's thread ended, B's started"
+        errors = a.errors + b.errors
+        await b.close()
+        deadline = time.monotonic() + 10
+        while _threads(proc.pid) > base and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        return base, _threads(proc.pid), freed, errors
+
+    base, after, freed, errors = asyncio.run(scenario())
+    assert after <= base, f"{after - base} thread(s) left after both sessions closed"
+    assert freed < 15, f"the slot took {freed:.1f} s to free"
+    assert not errors, errors
+
+
+def _canvas(fill=None) -> np.ndarray:
+    size = preprocess.CANVAS_SIZE
+    img = np.zeros((size, size, 4), np.uint8)
+    img[..., 3] = 255
+    if fill is not None:
+        fill(img)
+    return img
+
+
+def _ink(img, ys, xs):
+    img[ys, xs, :3] = 255
+
+
+CANVASES = {
+    "empty": _canvas(),
+    "single dot": _canvas(lambda im: _ink(im, slice(139, 142), slice(139, 142))),
+    "every edge": _canvas(lambda im: [_ink(im, slice(0, 12), slice(None)), _ink(im, slice(-12, None), slice(None)),
+                                      _ink(im, slice(None), slice(0, 12)), _ink(im, slice(None), slice(-12, None))]),
+    "filled": _canvas(lambda im: _ink(im, slice(None), slice(None))),
+    "one in the corner": _canvas(lambda im: _ink(im, slice(0, 60), slice(0, 8))),
+}
+
+
+@pytest.mark.parametrize("name", list(CANVASES))
+def test_odd_canvases_through_the_preprocessing(name):
+    img = preprocess.to_mnist(CANVASES[name])
+    if name == "empty":
+        assert img is None
+        return
+    if img is None:  # allowed for degenerate ink: the page then asks for a drawing
+        return
+    assert img.shape == (28, 28) and img.dtype == np.float32 and np.isfinite(img).all()
+    assert 0 <= img.min() and img.max() <= 1 and img.max() > 0
+    probs = nnscratch.Network([784, 8, 10], seed=0).predict_proba(img.reshape(1, 784))
+    assert np.isfinite(probs).all() and abs(probs.sum() - 1) < 1e-5
+
+
+def test_odd_canvases_and_ten_quick_strokes_on_the_draw_page(server):
+    B, proc, url = server
+
+    async def scenario():
+        s = B.ProtocolSession(url, "draw", "drawer")
+        await s.open()
+        seen = {}
+        for name, img in CANVASES.items():
+            _, _, value = await s.stroke([[(140, 140)]], B._png_url(img))
+            seen[name] = (value, " ".join(s.texts), list(s.errors))
+        digits = B.load_digits(10)
+        burst = await s.burst(digits, n=10)
+        # after the burst the page still answers a normal drawing
+        _, _, last = await s.stroke(digits[0][1], digits[0][2][-1])
+        await s.close()
+        return seen, burst, last
+
+    seen, burst, last = asyncio.run(scenario())
+    assert seen["empty"][0] is None and "Draw a digit" in seen["empty"][1]
+    for name, (value, text, errors) in seen.items():
+        assert not errors, (name, errors)
+        assert value is None or value in "0123456789", (name, value)
+        if name != "empty":
+            assert value is not None or "Draw" in text, (name, text[:300])
+    assert burst["answered"] and not burst["errors"], burst
+    assert last is not None and last in "0123456789"
