@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from appdriver import ALLOWED_SKIP_PREFIX, ARTIFACTS, ROOT
+from appdriver import ALLOWED_SKIP_PREFIX, ARTIFACTS, ROOT, record
 from nnscratch import pendigits
 from nnscratch.preprocess import BRUSH_WIDTH, CANVAS_SIZE
 
@@ -25,10 +25,17 @@ SHARED = Path(os.environ.get("NNSCRATCH_SHARED") or ROOT.parent / "shared" / "da
 PEN_FILE = SHARED / "pendigits" / "pendigits-train"
 
 PER_CLASS = 3  # 30 real pen digits from the held-out writers
-# Measured in this browser test (see the report / test-artifacts/pendigits-replay.json); the floor sits a
-# bit below so that an unlucky stroke or two on a loaded machine does not fail it, while a real
-# regression (canvas size or brush changed, preprocessing broken, wrong model) does.
-PEN_ACCURACY_FLOOR = float(os.environ.get("NNSCRATCH_PEN_FLOOR", "0.70"))
+SHIPPED_MODEL = ROOT / "models" / "mnist_mlp.npz"
+# Floors measured with this browser test on these 30 digits (test-artifacts/pendigits-replay.json), set a
+# bit below the measurement so that one unlucky digit does not fail it while a real regression (canvas size
+# or brush changed, preprocessing broken, wrong model) does:
+# - starter model (no models/mnist_mlp.npz: a 784-64-10 trained at start-up on the sample): 26/30 = 86.7 %
+# - the shipped model: see SHIPPED_FLOOR
+STARTER_FLOOR = 0.75
+SHIPPED_FLOOR = 0.85
+# With the shipped model the test also renders the same digits offline (pendigits.render + to_mnist) and
+# requires the browser to give the same answer on nearly all: the measured rate was 30/30 (starter model).
+MIN_AGREEMENT = 0.9
 
 
 def vertical_one():
@@ -94,13 +101,26 @@ def test_real_pen_digits_replayed_as_mouse_strokes(app):
         results.append(dict(label=s.label, writer=s.writer, strokes=len(s.strokes), predicted=got))
         app.clear()
     acc = float(np.mean([r["predicted"] == str(r["label"]) for r in results]))
+    sidebar = app.sidebar_text()
+    starter = "starter model" in sidebar
+    floor = STARTER_FLOOR if starter else SHIPPED_FLOOR
+    agreement = None
+    if not starter and SHIPPED_MODEL.exists():
+        from nnscratch import Network
+
+        X, _ = pendigits.to_dataset(samples)
+        offline = Network.load(SHIPPED_MODEL).predict(X)
+        agreement = float(np.mean([r["predicted"] == str(p) for r, p in zip(results, offline)]))
     ARTIFACTS.mkdir(exist_ok=True)
-    model = app.sidebar_text().split("\n")[:4]
     (ARTIFACTS / "pendigits-replay.json").write_text(json.dumps(
-        dict(accuracy=acc, n=len(results), floor=PEN_ACCURACY_FLOOR, model=model, results=results), indent=1))
+        dict(accuracy=acc, n=len(results), floor=floor, agreement_with_offline=agreement,
+             model=sidebar.split("\n")[:6], results=results), indent=1))
+    record("pendigits_browser_accuracy", dict(accuracy=round(acc, 3), n=len(results), starter_model=starter,
+                                              agreement_with_offline=agreement))
     wrong = [(r["label"], r["predicted"]) for r in results if r["predicted"] != str(r["label"])]
-    assert acc >= PEN_ACCURACY_FLOOR, f"pen digits read in the browser: {acc:.0%} < {PEN_ACCURACY_FLOOR:.0%}; " \
-                                      f"(label, read) wrong: {wrong}"
+    assert acc >= floor, f"pen digits read in the browser: {acc:.0%} < {floor:.0%}; (label, read) wrong: {wrong}"
+    if agreement is not None:
+        assert agreement >= MIN_AGREEMENT, f"the browser and the offline renderer agree on only {agreement:.0%}"
     assert not app.exceptions()
 
 
