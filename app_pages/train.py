@@ -133,7 +133,7 @@ def _controls(w, snap):
         st.rerun(scope="fragment")
     if b2.button("Stop", icon=":material/stop:", key="btn_stop", width="stretch"):
         w.stop()
-        w.join(2.0)  # stops within one step; the page then shows the final state
+        w.join(0.3)  # it stops within one step: usually done by now; if not, the live panel catches up
         st.rerun()
 
 

@@ -54,7 +54,8 @@ def weights_view():
         st.caption(f"{arch}: no hidden layer, so each picture is the template of one digit class.")
     else:
         st.caption(f"{arch}: {H} hidden units; colour scale ±{vmax:.3g} (99.5th percentile of |W1|).")
-    st.image(viz.weight_grid_image(W1, start=start, count=PAGE, vmax=vmax, selected=int(sel)), width="stretch")
+    with st.container(key="weights-grid"):
+        st.image(viz.weight_grid_image(W1, start=start, count=PAGE, vmax=vmax, selected=int(sel)), width="stretch")
 
     left, right = st.columns([1, 1.3], gap="large")
     u = int(sel)
