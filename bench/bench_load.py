@@ -10,6 +10,9 @@ What it measures
 - **Server time per drawing**: what each app appends to ``$NNSCRATCH_TIMINGS`` (script rerun start ->
   prediction written), p50/p95 (aim: p95 < 100 ms with 30 sessions).
 - That every drawing got a prediction and none showed an exception or an error box.
+- **Server CPU per drawing** (the server process's user+system time over a phase / drawings answered) and
+  the machine's load average: on a shared machine the latencies mostly measure the other jobs; CPU per
+  drawing does not, and says how many drawings per second one core can serve.
 
 Method (2 shared cores cannot run 30 Chromiums next to the server they measure)
 - Both servers run side by side (``streamlit run``, headless, 127.0.0.1 only, same environment); the load
@@ -79,7 +82,9 @@ def start_server(script: str, timings: Path, log: Path):
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, NNSCRATCH_TIMINGS=str(timings))
     cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+           "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+           # a commit landing mid-run must not make Streamlit re-import modules under 30 live sessions
+           "--server.fileWatcherType", "none"]
     f = open(log, "w")  # noqa: SIM115 - closed in stop_server
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             start_new_session=True)
@@ -96,6 +101,13 @@ def start_server(script: str, timings: Path, log: Path):
 def stop_server(proc) -> None:
     browser_fixtures._stop_group(proc)
     proc._log.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -488,6 +500,7 @@ async def run(args):
             for app in (("real", "minimal") if rnd % 2 == 0 else ("minimal", "real")):
                 proc, url, tpath = servers[app]
                 records: list = []
+                cpu0 = cpu_seconds(proc.pid)
                 wall0 = time.time()
                 until = time.perf_counter() + args.phase
                 await asyncio.gather(*(drive(s, kind, digits, until, random.Random(rng.random()), args, records)
@@ -495,7 +508,10 @@ async def run(args):
                 wall1 = time.time()
                 await asyncio.sleep(0.5)  # let the last timing lines land
                 summary = summarize(records, read_timings(tpath, wall0, wall1 + 0.5))
+                cpu = cpu_seconds(proc.pid) - cpu0
                 summary.update(app=app, round=rnd, seconds=wall1 - wall0, rss_mb=rss_mb(proc.pid),
+                               server_cpu_ms_per_stroke=1000 * cpu / max(1, summary["answered"]),
+                               server_cpu_share=cpu / (wall1 - wall0), loadavg_1min=os.getloadavg()[0],
                                errors=sum(len(s.errors) for _, s in sessions[app]))
                 results["phases"].append(summary)
                 print(json.dumps(summary))
@@ -532,7 +548,9 @@ def overall(phases):
         if not ph:
             continue
         res[app] = dict(strokes=sum(p["strokes"] for p in ph), lost=sum(p["lost"] for p in ph),
-                        errors=max(p["errors"] for p in ph))
+                        errors=max(p["errors"] for p in ph),
+                        server_cpu_ms_per_stroke=statistics.fmean(p["server_cpu_ms_per_stroke"] for p in ph),
+                        loadavg_1min=statistics.fmean(p["loadavg_1min"] for p in ph))
         for key in ("protocol_e2e", "browser_e2e", "server"):
             vals = [p[key] for p in ph if key in p]
             if vals:
@@ -540,6 +558,7 @@ def overall(phases):
                 # weighted mean of the per-phase percentiles (phases are similar in length)
                 res[app][key] = {q: sum(v[q] * v["n"] for v in vals) / n for q in ("p50", "p95")} | {"n": n}
     if "real" in res and "minimal" in res:
+        res["cpu_ratio"] = res["real"]["server_cpu_ms_per_stroke"] / res["minimal"]["server_cpu_ms_per_stroke"]
         res["ratio"] = {key: {q: res["real"][key][q] / res["minimal"][key][q] for q in ("p50", "p95")}
                         for key in ("protocol_e2e", "browser_e2e", "server")
                         if key in res["real"] and key in res["minimal"]}
