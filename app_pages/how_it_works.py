@@ -133,7 +133,7 @@ with app_state.guard("explaining"):
         show_code(st, fwd_code)
     with cols[2]:
         if L > 1:
-            st.vega_lite_chart(*bars(acts["A1"], f"A1 = g(Z1)", top=12), width="stretch")
+            st.vega_lite_chart(*bars(acts["A1"], "A1 = g(Z1)", top=12), width="stretch")
             show_code(st, act_code)
         st.vega_lite_chart(*bars(acts[f"Z{L}"], f"Z{L}: 10 scores", highlight=int(np.argmax(acts[f"A{L}"])),
                                  x_title="digit"),
