@@ -1,10 +1,12 @@
 """Fixtures for the real-browser tests: Chromium through Playwright, and the app under `streamlit run`.
 
-- ``browser`` (session): Chromium found via env ``CHROMIUM_PATH``, then ``/usr/bin/chromium``, then
+- ``browser`` (package): Chromium found via env ``CHROMIUM_PATH``, then ``/usr/bin/chromium``, then
   Playwright's own download. None found: every browser test skips with one reason, except under
   ``NNSCRATCH_REQUIRE_BROWSER=1`` (CI), where a missing browser, or any other skip of a browser test
   that is not about absent ../shared data, is a failure.
-- ``app_url`` (session): ``streamlit run streamlit_app.py`` on a free port, headless, cwd = repo root,
+  Package scope, not session: Playwright's sync API keeps an asyncio loop running in the main thread
+  while it is started, which would break later tests that call asyncio.run(); it stops after this folder.
+- ``app_url`` (package): ``streamlit run streamlit_app.py`` on a free port, headless, cwd = repo root,
   in its own process group; ready when ``/_stcore/health`` answers; the whole group is killed after.
 - ``app`` (function): a fresh browser context (= a fresh Streamlit session) wrapped in ``AppDriver``.
   When the test fails, screenshots of where it stood and of every page of the app, the browser
@@ -25,7 +27,10 @@ from pathlib import Path
 
 import pytest
 
-from appdriver import ALLOWED_SKIP_PREFIX, ARTIFACTS, PAGES, ROOT, AppDriver
+try:
+    from .appdriver import ALLOWED_SKIP_PREFIX, ARTIFACTS, PAGES, ROOT, AppDriver
+except ImportError:  # imported as a plain module (bench/bench_load.py reuses the server/Chromium helpers)
+    from appdriver import ALLOWED_SKIP_PREFIX, ARTIFACTS, PAGES, ROOT, AppDriver
 
 REQUIRE = os.environ.get("NNSCRATCH_REQUIRE_BROWSER", "") not in ("", "0")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -61,7 +66,7 @@ def _no_browser(reason: str):
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _playwright():
     try:
         from playwright.sync_api import sync_playwright
@@ -72,7 +77,7 @@ def _playwright():
     pw.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(_playwright):
     exe, why = find_chromium(_playwright)
     if exe is None:
@@ -147,9 +152,9 @@ def _start_server(log_path: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"`streamlit run streamlit_app.py` did not become healthy (exit {proc.poll()}):\n{tail}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def app_url(browser):
-    """Base URL of the app, served for the whole test session (starts only when a browser exists)."""
+    """Base URL of the app, served for all the browser tests (starts only when a browser exists)."""
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "browser-figures.json").unlink(missing_ok=True)  # figures of this run only
     log_path = ARTIFACTS / "streamlit-server.log"

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from appdriver import ALLOWED_SKIP_PREFIX, ARTIFACTS, ROOT, record
+from .appdriver import ALLOWED_SKIP_PREFIX, ARTIFACTS, ROOT, record
 from nnscratch import pendigits
 from nnscratch.preprocess import BRUSH_WIDTH, CANVAS_SIZE
 
@@ -30,11 +30,11 @@ SHIPPED_MODEL = ROOT / "models" / "mnist_mlp.npz"
 # bit below the measurement so that one unlucky digit does not fail it while a real regression (canvas size
 # or brush changed, preprocessing broken, wrong model) does:
 # - starter model (no models/mnist_mlp.npz: a 784-64-10 trained at start-up on the sample): 26/30 = 86.7 %
-# - the shipped model: see SHIPPED_FLOOR
+# - the shipped model (models/mnist_mlp.npz, 784-800-10): 30/30 = 100 % (offline on all 1,499 held-out: 99.8 %)
 STARTER_FLOOR = 0.75
-SHIPPED_FLOOR = 0.85
+SHIPPED_FLOOR = 0.90
 # With the shipped model the test also renders the same digits offline (pendigits.render + to_mnist) and
-# requires the browser to give the same answer on nearly all: the measured rate was 30/30 (starter model).
+# requires the browser to give the same answer on nearly all: measured 30/30 (with both models).
 MIN_AGREEMENT = 0.9
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from appdriver import PAGES
+from .appdriver import PAGES
 
 SIDEBAR_STEP = re.compile(r"Training\s+(?:running|paused)\D*?step\s*([\d,]+)\s*/\s*([\d,]+)")
 

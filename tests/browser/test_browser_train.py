@@ -9,14 +9,16 @@ from __future__ import annotations
 import re
 import time
 
-from appdriver import png_hash, record
+from .appdriver import png_hash, record
 
 LIVE_EPOCHS = 8         # quick preset with more epochs: long enough to see it live and pause it
 HOLD_SECONDS = 3.0      # how long a paused run is watched for not moving
-# Stop click -> the page shows the stopped run. The worker stops within a step; what remains is the
-# page's own rerun, which takes a few seconds when the two cores are oversubscribed by other work
-# (measured 1-4 s here under load 4-8). A run that ignored Stop would take minutes.
-STOP_LIMIT_S = 5.0
+# Stop click -> the page shows the stopped run: within STOP_SECONDS plus twice the app's response time
+# to a Pause click measured just before (a full rerun after Stop costs more than Pause's fragment rerun),
+# and never more than STOP_LIMIT_S on an idle machine. The worker itself stops within one step; a machine
+# whose two cores are oversubscribed (load 8-13 here) slows the page's rerun to several seconds.
+STOP_SECONDS = 2.0
+STOP_LIMIT_S = 3.0
 
 
 def test_quick_run_is_live_pauses_resumes_and_completes(app):
@@ -50,11 +52,19 @@ def test_quick_run_is_live_pauses_resumes_and_completes(app):
     app.button("Pause").click()
     paused = app.wait_progress(lambda p: p["status"] == "paused", timeout=30, what="the run to pause")
     record("pause_click_to_paused_s", round(time.monotonic() - t0, 2))
-    held_until = time.monotonic() + HOLD_SECONDS
-    while time.monotonic() < held_until:
+    # The status turns "paused" at the click; the step already being computed may still land (one step).
+    # After that the count must not move for the whole observation window.
+    seen, start = [], time.monotonic()
+    while time.monotonic() - start < HOLD_SECONDS:
         p = app.wait_progress(lambda p: True, timeout=30)
-        assert p["status"] == "paused" and p["step"] == paused["step"], f"paused at {paused}, then saw {p}"
+        assert p["status"] == "paused", f"paused at {paused}, then saw {p}"
+        seen.append((time.monotonic() - start, p["step"]))
         app.page.wait_for_timeout(200)  # observation interval while checking that nothing moves
+    steps = {s for _, s in seen}
+    assert steps <= {paused["step"], paused["step"] + 1}, f"paused at step {paused['step']}, then saw {sorted(steps)}"
+    late = {s for t, s in seen if t > 1.0}
+    assert len(late) == 1, f"the step count still moved more than a second after Pause: {seen}"
+    paused = dict(paused, step=max(steps))
 
     # Resume goes on
     app.button("Resume").click()
@@ -78,14 +88,24 @@ def test_stop_ends_a_run_within_seconds(app):
     app.open("Train")
     app.start_training(epochs=200)
     app.wait_progress(lambda p: p["status"] == "running" and p["step"] > 0, timeout=120, what="training steps")
-    stop = app.button("Stop")
+    # the app's response time to a click right now (Pause: a fragment rerun), to judge Stop fairly on a
+    # machine whose cores other work may be eating
     t0 = time.monotonic()
-    stop.click()
+    app.button("Pause").click()
+    app.wait_progress(lambda p: p["status"] == "paused", timeout=60, what="the run to pause")
+    response = time.monotonic() - t0
+    app.button("Resume").click()
+    app.wait_progress(lambda p: p["status"] == "running", timeout=60, what="the run to resume")
+
+    t0 = time.monotonic()
+    app.button("Stop").click()
     stopped = app.wait_progress(lambda p: p["status"] == "stopped", timeout=60, what="the run to stop")
     took = time.monotonic() - t0
     record("stop_click_to_stopped_s", round(took, 2))
+    record("stop_test_pause_response_s", round(response, 2))
     assert stopped["step"] < stopped["total"]
-    assert took <= STOP_LIMIT_S, f"Stop took {took:.1f} s to show the stopped run"
+    limit = max(STOP_LIMIT_S, STOP_SECONDS + 2 * response)
+    assert took <= limit, f"Stop took {took:.1f} s to show the stopped run (a Pause click took {response:.1f} s)"
     app.page.locator('[data-testid="stMain"]', has_text=re.compile(r"Stopped at step")).wait_for()
     app.wait_idle()
     app.page.wait_for_timeout(1500)  # observation window: a stopped run must not take more steps

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from appdriver import ARTIFACTS, record
+from .appdriver import ARTIFACTS, record
 from nnscratch import viz
 
 GRID_IMG = '[data-testid="stMain"] [data-testid="stImage"] img'
