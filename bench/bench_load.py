@@ -37,6 +37,12 @@ Method (2 shared cores cannot run 30 Chromiums next to the server they measure)
   every 2 s per person, i.e. a room where everyone draws continuously.
 - After the phases, a burst check: one protocol session sends ten strokes back to back without waiting
   (Streamlit interrupts the older runs); the last must still get its prediction, with no exception.
+- Both servers read the same ``.streamlit/config.toml`` (cwd = repo root) and environment, so a Streamlit
+  setting can be compared by setting it in the environment for the whole run, e.g.
+  ``STREAMLIT_RUNNER_POST_SCRIPT_GC=false python bench/bench_load.py`` (Streamlit's full ``gc.collect``
+  after every rerun was ~100 ms of CPU per drawing here). The file watcher is always off
+  (``--server.fileWatcherType none``): a commit landing mid-run otherwise re-imports modules under live
+  sessions.
 - Bounded: at most 60 sessions per app, phases of at most 300 s, every process it starts (two servers, one
   Chromium) is stopped at the end, also on Ctrl-C. Results go to stdout and ``--json`` (default
   ``test-artifacts/bench_load.json``).
@@ -358,6 +364,8 @@ class BrowserSession:
         await self.ctx.close()
 
     async def stroke(self, points):
+        # read the canvas's place before every stroke: the page's layout may move it between answers
+        self.box = await self.page.locator('[data-testid="stMain"] canvas.upper-canvas').first.bounding_box()
         b, s = self.box, preprocess.CANVAS_SIZE
         pts = [(b["x"] + x * b["width"] / s, b["y"] + y * b["height"] / s) for x, y in points]
         mouse = self.page.mouse
@@ -385,6 +393,8 @@ class BrowserSession:
         await self.page.get_by_role("button", name="Clear").click()
         await self.page.locator('[data-testid="stMain"] [data-testid="stMetric"]').first.wait_for(state="detached")
         await self._idle()
+        await self.page.locator('[data-testid="stMain"] canvas.upper-canvas').first.wait_for()
+        await self.page.evaluate("() => { window.__nn.awaiting = false; }")
         self.box = await self.page.locator('[data-testid="stMain"] canvas.upper-canvas').first.bounding_box()
 
 
@@ -404,7 +414,9 @@ async def drive(session, kind: str, digits, until: float, rng: random.Random, ar
                     r = dict(e2e=t_pred, end=t_end, value=value)
             except Exception as e:  # noqa: BLE001 - a lost answer is a result, not a crash
                 out.append(dict(kind=kind, ok=False, error=f"{type(e).__name__}: {e}"[:200]))
-                return
+                if kind != "browser":
+                    return
+                break  # a browser session clears its canvas and goes on with the next digit
             out.append(dict(kind=kind, ok=r["e2e"] is not None, last=k == len(strokes) - 1, label=label, **r))
             await asyncio.sleep(rng.uniform(*args.stroke_gap))
         if kind == "browser":
