@@ -228,6 +228,17 @@ def _bench():
     return bench_load
 
 
+async def _settled_threads(pid: int, want: int, timeout: float = 10.0) -> int:
+    """The server's thread count once it equals ``want`` (or the last count after ``timeout`` s): on a busy
+    machine a finished script run's thread, or a new worker's, may take a moment to end or start."""
+    deadline = time.monotonic() + timeout
+    n = _threads(pid)
+    while n != want and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+        n = _threads(pid)
+    return n
+
+
 def _threads(pid: int) -> int:
     """The server's thread count, as the minimum of a few reads over ~0.3 s (a script run's own
     thread may still be winding down just after its last message)."""
@@ -298,7 +309,7 @@ def test_closing_a_session_stops_its_worker_frees_its_slot_and_leaves_no_thread(
         base = _threads(proc.pid)
         await _start(a)
         await _wait_text(a, "· running ·")
-        assert _threads(proc.pid) == base + 1, "one training thread"
+        assert await _settled_threads(proc.pid, base + 1) == base + 1, "one training thread"
         await _start(b)  # the cap is 1: B waits, and is told where it stands
         text = await _wait_text(b, "Waiting for a free training slot")
         assert "number 1 in the queue" in text and "1 of 1 slots busy" in text, text
@@ -306,17 +317,14 @@ def test_closing_a_session_stops_its_worker_frees_its_slot_and_leaves_no_thread(
         await a.close()  # the tab is closed: A's worker stops, B gets the slot
         await _wait_text(b, "· running ·", timeout=30)
         freed = time.monotonic() - t0
-        assert _threads(proc.pid) == base + 1, "A's thread ended, B's started"
+        assert await _settled_threads(proc.pid, base + 1) == base + 1, "A's thread ended, B's started"
         errors = a.errors + b.errors
         await b.close()
-        deadline = time.monotonic() + 10
-        while _threads(proc.pid) > base and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-        return base, _threads(proc.pid), freed, errors
+        return base, await _settled_threads(proc.pid, base), freed, errors
 
     base, after, freed, errors = asyncio.run(scenario())
     assert after <= base, f"{after - base} thread(s) left after both sessions closed"
-    assert freed < 15, f"the slot took {freed:.1f} s to free"
+    assert freed < 20, f"the slot took {freed:.1f} s to free"
     assert not errors, errors
 
 
