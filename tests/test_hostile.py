@@ -222,6 +222,7 @@ META_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st
                         st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # numpy's header parser on a mangled header
 @settings(max_examples=300, **FAST)
 @given(st.sampled_from(sorted(MODEL_MEMBERS)), st.data())
 def test_mutated_member_inside_model(key, data):
