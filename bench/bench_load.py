@@ -35,6 +35,9 @@ Method (2 shared cores cannot run 30 Chromiums next to the server they measure)
   then pauses ``--digit-gap`` seconds (random, uniform) and starts the next digit; browser sessions press
   Clear between digits. Defaults: 0.4-1.0 s between strokes, 2-4 s between digits: about one drawing
   every 2 s per person, i.e. a room where everyone draws continuously.
+- ``--training K``: after the phases, K more sessions start long runs on the Train page (the ``quick`` recipe
+  on the built-in sample, 500 epochs, through the form's Start button) and the real app gets one more phase
+  of drawing while they train (reported apart, not in the ratio); closing those sessions stops the runs.
 - After the phases, a burst check: one protocol session sends ten strokes back to back without waiting
   (Streamlit interrupts the older runs); the last must still get its prediction, with no exception.
 - Both servers read the same ``.streamlit/config.toml`` (cwd = repo root) and environment, so a Streamlit
@@ -428,6 +431,28 @@ async def drive(session, kind: str, digits, until: float, rng: random.Random, ar
         await asyncio.sleep(rng.uniform(*args.digit_gap))
 
 
+async def start_trainers(url: str, n: int, epochs: int = 500):
+    """n sessions that each start a long run on the Train page (the form's Start, like a click)."""
+    out = []
+    for i in range(n):
+        t = ProtocolSession(url, "train", f"trainer{i}")
+        await t.open(require_canvas=False)
+        submit = t.widgets["Start training"][1]
+        ep = next(v[1] for k, v in t.widgets.items() if k.startswith("Epochs"))
+        await t.rerun([(ep, "int_value", epochs), (submit, "trigger_value", True)])
+        out.append(t)
+    return out
+
+
+async def trainer_status(t) -> str:
+    await t.rerun()
+    text = " ".join(t.texts)
+    for word in ("running", "queued", "completed", "stopped", "diverged", "error"):
+        if f"· {word} ·" in text:
+            return word
+    return "unknown"
+
+
 def pct(xs, q):
     xs = sorted(x for x in xs if x is not None)
     if not xs:
@@ -527,6 +552,29 @@ async def run(args):
                                errors=sum(len(s.errors) for _, s in sessions[app]))
                 results["phases"].append(summary)
                 print(json.dumps(summary))
+        if args.training:  # one more real-app phase while training runs fill the slots
+            proc, url, tpath = servers["real"]
+            trainers = await start_trainers(url, args.training)
+            try:
+                records = []
+                cpu0, wall0 = cpu_seconds(proc.pid), time.time()
+                until = time.perf_counter() + args.phase
+                await asyncio.gather(*(drive(s, kind, digits, until, random.Random(rng.random()), args, records)
+                                       for kind, s in sessions["real"]))
+                wall1 = time.time()
+                await asyncio.sleep(0.5)
+                summary = summarize(records, read_timings(tpath, wall0, wall1 + 0.5))
+                cpu = cpu_seconds(proc.pid) - cpu0
+                running = [await trainer_status(t) for t in trainers]
+                summary.update(app="real+training", trainers=args.training, trainer_status=running,
+                               seconds=wall1 - wall0, server_cpu_share=cpu / (wall1 - wall0),
+                               loadavg_1min=os.getloadavg()[0], rss_mb=rss_mb(proc.pid),
+                               errors=sum(len(s.errors) for _, s in sessions["real"]))
+                results["training_phase"] = summary
+                print(json.dumps(summary))
+            finally:
+                for t in trainers:
+                    await t.close()  # closing the session stops its run (the app's session-end hook)
         # ten quick strokes before the first answer returns
         burst = {}
         for app in servers:
@@ -585,10 +633,14 @@ def main(argv=None):
     p.add_argument("--rounds", type=int, default=2, help="real+minimal phase pairs (alternating order)")
     p.add_argument("--stroke-gap", type=float, nargs=2, default=(0.4, 1.0), metavar=("MIN", "MAX"))
     p.add_argument("--digit-gap", type=float, nargs=2, default=(2.0, 4.0), metavar=("MIN", "MAX"))
+    p.add_argument("--training", type=int, default=0,
+                   help="after the phases, one more real-app phase while this many sessions train (0-4)")
     p.add_argument("--json", type=Path, default=ROOT / "test-artifacts" / "bench_load.json")
     args = p.parse_args(argv)
     if not 1 <= args.sessions <= MAX_SESSIONS or not 0 <= args.browsers <= min(args.sessions, 4):
         p.error(f"--sessions 1..{MAX_SESSIONS}, --browsers 0..4 (and <= sessions)")
+    if not 0 <= args.training <= 4:
+        p.error("--training 0..4")
     if not 1 <= args.phase <= MAX_PHASE or not 1 <= args.rounds <= 5:
         p.error(f"--phase 1..{MAX_PHASE} s, --rounds 1..5")
     t0 = time.perf_counter()
