@@ -323,6 +323,8 @@ def test_closing_a_session_stops_its_worker_frees_its_slot_and_leaves_no_thread(
         return base, await _settled_threads(proc.pid, base), freed, errors
 
     base, after, freed, errors = asyncio.run(scenario())
+    print(f"server threads: {base} idle, {base + 1} with one run, {after} after both sessions closed; "
+          f"slot freed {freed:.1f} s after the tab closed")
     assert after <= base, f"{after - base} thread(s) left after both sessions closed"
     assert freed < 20, f"the slot took {freed:.1f} s to free"
     assert not errors, errors
