@@ -9,7 +9,7 @@ shows), never a stray ``zlib.error``, ``struct.error``, ``MemoryError``... and n
 Compressed containers are also mutated *inside* (the raw IDX before gzip, the .npy members and the
 model's JSON metadata before zipping), or almost every mutation would only break a checksum.
 A pickle planted in an .npz must never be unpickled: its payload would set ``PWNED``.
-About 2,700 examples in total; the whole file runs in well under a minute.
+About 2,600 generated examples in total; the whole file runs in well under a minute.
 """
 
 from __future__ import annotations
