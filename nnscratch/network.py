@@ -343,7 +343,7 @@ class Network:
             meta = json.loads(files.pop("meta").tobytes().decode())
             net._configure([int(s) for s in meta["sizes"]], meta["activation"], meta.get("init", "he"),
                            int(meta.get("seed", 0)), np.dtype(meta.get("dtype", "float32")))
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError, AttributeError, RecursionError) as e:
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError, AttributeError, RecursionError, OverflowError) as e:
             raise ModelFileError(f"{name}: its metadata is damaged or incomplete ({type(e).__name__})") from None
         params = {}
         for l, (fan_in, fan_out) in enumerate(zip(net.sizes[:-1], net.sizes[1:]), start=1):
