@@ -22,7 +22,7 @@ PRESETS = {
                        "784-800-10 with random shifts and rotations, Adam and a cosine schedule.",
         "hidden": [800], "activation": "relu", "init": "he",
         "fit": {"optimizer": "adam", "lr": 1e-3, "schedule": "cosine", "batch_size": 128,
-                "epochs": 30, "weight_decay": 0.0, "augment": True},
+                "epochs": 25, "weight_decay": 0.0, "augment": True},
     },
 }
 
