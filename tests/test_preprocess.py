@@ -3,7 +3,6 @@
 import gzip
 import io
 import os
-import time
 from pathlib import Path
 
 import numpy as np
@@ -113,22 +112,6 @@ def test_bad_shape_raises_one_line():
     with pytest.raises(DataFormatError) as e:
         to_mnist(np.zeros((4, 4, 2), np.uint8))
     assert "\n" not in str(e.value)
-
-
-def test_fast_enough_for_each_stroke():
-    def draw(g):
-        g[40:240, 100:122] = 255
-        g[40:62, 60:200] = 255
-    img = canvas(draw)
-    to_mnist(img)
-    best = min(_timed(to_mnist, img) for _ in range(5))
-    assert best < 0.010, f"to_mnist took {best * 1000:.1f} ms"
-
-
-def _timed(fn, *a):
-    t = time.perf_counter()
-    fn(*a)
-    return time.perf_counter() - t
 
 
 def _png_bytes(arr, mode=None):
