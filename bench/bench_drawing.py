@@ -9,25 +9,19 @@ Best of several runs each: the machine is shared and noisy.
 """
 
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nnscratch import Network, preprocess, viz  # noqa: E402
+from nnscratch import Network, bench, preprocess, viz  # noqa: E402
 from nnscratch.augment import random_affine  # noqa: E402
 
 
 def best_of(fn, k=9):
-    fn()
-    times = []
-    for _ in range(k):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+    fn()  # warm up caches and allocators
+    return bench.best_of(fn, k)
 
 
 def main():

@@ -19,7 +19,7 @@ EPOCH_BATCH = 128
 N_EPOCH = 60_000
 
 
-def _best(fn, repeats):
+def best_of(fn, repeats):
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
@@ -34,7 +34,7 @@ def matmul_gflops(repeats=3, n=2048):
     a = rng.random((n, n), dtype=np.float32)
     b = rng.random((n, n), dtype=np.float32)
     a @ b  # warm up the BLAS threads
-    return 2 * n ** 3 / _best(lambda: a @ b, repeats) / 1e9
+    return 2 * n ** 3 / best_of(lambda: a @ b, repeats) / 1e9
 
 
 def epoch_flops(sizes=EPOCH_SIZES, n=N_EPOCH):
@@ -63,7 +63,7 @@ def _data(source):
 def nnscratch_epoch(X, y, repeats):
     from .network import Network
     from .train import fit
-    return _best(lambda: fit(Network(EPOCH_SIZES, seed=0), X, y, epochs=1, batch_size=EPOCH_BATCH,
+    return best_of(lambda: fit(Network(EPOCH_SIZES, seed=0), X, y, epochs=1, batch_size=EPOCH_BATCH,
                              optimizer="sgd", lr=0.1), repeats)
 
 
@@ -87,7 +87,7 @@ def torch_epoch(X, y, repeats):
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-    return _best(run, repeats)
+    return best_of(run, repeats)
 
 
 def classic_vs_notebook(X, y, steps, repeats):
@@ -98,8 +98,8 @@ def classic_vs_notebook(X, y, steps, repeats):
     from .train import fit
     sizes, net_kwargs, fit_kwargs = preset_config("classic")
     fit_kwargs.pop("steps")
-    ours = _best(lambda: fit(Network(sizes, **net_kwargs), X, y, steps=steps, **fit_kwargs), repeats)
-    theirs = _best(lambda: notebook.run(X, y, alpha=0.1, iterations=steps), max(1, repeats - 1))
+    ours = best_of(lambda: fit(Network(sizes, **net_kwargs), X, y, steps=steps, **fit_kwargs), repeats)
+    theirs = best_of(lambda: notebook.run(X, y, alpha=0.1, iterations=steps), max(1, repeats - 1))
     return ours, theirs
 
 
