@@ -5,6 +5,9 @@
 2. The same epoch as a fraction of this machine's float32 matrix-multiply rate.
 3. The ``classic`` preset vs the notebook's own code, same data, same number of iterations.
 
+For 2 and 3 it also times the matrix products alone (same shapes, nothing else): the ceiling any
+NumPy training loop can reach on this machine, since every step needs at least those products.
+
 Each timing is the best of ``repeats`` runs; ratios compare timings taken minutes apart at most.
 """
 
@@ -67,6 +70,37 @@ def nnscratch_epoch(X, y, repeats):
                              optimizer="sgd", lr=0.1), repeats)
 
 
+def epoch_products_only(X, repeats):
+    """Seconds for just the matrix products of one 784-128-10 epoch at batch 128 (no activations,
+    loss, gather or update): the floor under any NumPy loop doing that epoch."""
+    rng = np.random.default_rng(0)
+    W1 = rng.standard_normal((784, 128)).astype(np.float32) * 0.05
+    W2 = rng.standard_normal((128, 10)).astype(np.float32) * 0.1
+
+    def run():
+        for i in range(0, len(X), EPOCH_BATCH):
+            xb = X[i:i + EPOCH_BATCH]
+            A1 = xb @ W1
+            Z2 = A1 @ W2
+            A1.T @ Z2, xb.T @ (Z2 @ W2.T)
+    return best_of(run, repeats)
+
+
+def classic_products_only(X, steps, repeats):
+    """Seconds for just the two 60,000 x 784 x 10 products of ``steps`` full-batch iterations of
+    784-10-10, chunked as nnscratch does (X read from memory once per iteration)."""
+    from .network import _CHUNK_ROWS
+    rng = np.random.default_rng(0)
+    W1 = (rng.random((784, 10)) - 0.5).astype(np.float32)
+    dZ1 = rng.random((len(X), 10), dtype=np.float32)
+
+    def run():
+        for _ in range(steps):
+            for i in range(0, len(X), _CHUNK_ROWS):
+                X[i:i + _CHUNK_ROWS] @ W1, X[i:i + _CHUNK_ROWS].T @ dZ1[i:i + _CHUNK_ROWS]
+    return best_of(run, repeats)
+
+
 def torch_epoch(X, y, repeats):
     """The same epoch in PyTorch (CPU), or None where torch is absent."""
     try:
@@ -113,6 +147,9 @@ def run_benchmarks(data=None, classic_steps=50, repeats=3, log=print):
     fraction = flops / ours / 1e9 / peak
     log(f"epoch 784-128-10, batch {EPOCH_BATCH}, SGD: nnscratch {ours:.3f} s "
         f"({N_EPOCH / ours:,.0f} samples/s, {flops / ours / 1e9:.1f} GFLOP/s = {100 * fraction:.0f} % of matmul)")
+    floor = epoch_products_only(X, repeats)
+    log(f"  its matrix products alone (no activations, loss or updates): {floor:.3f} s = "
+        f"{100 * flops / floor / 1e9 / peak:.0f} % of matmul, the ceiling for any NumPy loop")
     theirs = torch_epoch(X, y, repeats)
     if theirs is None:
         log("epoch in PyTorch: skipped (torch is not installed; `pip install torch` to compare)")
@@ -122,10 +159,15 @@ def run_benchmarks(data=None, classic_steps=50, repeats=3, log=print):
     classic, nb = classic_vs_notebook(X, y, classic_steps, repeats)
     log(f"classic preset, {classic_steps} full-batch iterations on {len(X):,} rows: nnscratch {classic:.2f} s, "
         f"notebook {nb:.2f} s: {nb / classic:.1f}x faster")
+    classic_floor = classic_products_only(X, classic_steps, repeats)
+    log(f"  its two 60,000 x 784 x 10 products alone: {classic_floor:.2f} s; even with nothing else "
+        f"nnscratch could be at most {nb / classic_floor:.1f}x faster than the notebook")
     return {
         "data": source, "matmul_gflops": peak,
         "epoch_seconds": ours, "epoch_samples_per_second": N_EPOCH / ours, "epoch_fraction_of_matmul": fraction,
         "torch_epoch_seconds": theirs, "speedup_vs_torch": None if theirs is None else theirs / ours,
         "classic_steps": classic_steps, "classic_seconds": classic, "notebook_seconds": nb,
         "speedup_vs_notebook": nb / classic,
+        "epoch_products_only_seconds": floor, "epoch_products_only_fraction_of_matmul": flops / floor / 1e9 / peak,
+        "classic_products_only_seconds": classic_floor, "speedup_vs_notebook_ceiling": nb / classic_floor,
     }
