@@ -401,6 +401,7 @@ _CSS = """
 .st-key-draw-result [data-testid="stMetricValue"] { font-size: 2.6rem; }
 .st-key-draw-result .st-key-draw-prediction [data-testid="stMetricValue"] { font-size: 5rem; line-height: 1.05; }
 .st-key-train-progress [data-testid="stMetricValue"] { font-size: 2.2rem; }
+.st-key-draw-seen img { image-rendering: pixelated; }
 </style>
 """
 

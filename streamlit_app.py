@@ -32,6 +32,8 @@ app_state.ss()
 app_state.style()
 if app_state.sync_worker():
     st.toast("Training finished: your model is now the current model.", icon=":material/check_circle:")
-app_state.sidebar()
 app_state.show_flash()
-page.run()
+try:
+    page.run()
+finally:
+    app_state.sidebar()  # after the page, so what a person came for is computed and sent first
