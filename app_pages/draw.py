@@ -14,63 +14,72 @@ s = app_state.ss()
 st.title("Draw a digit")
 app_state.model_picker()
 
-# Fixed-width boxes in a wrapping row, not st.columns: relative columns squeeze the canvas below its
-# CANVAS_SIZE on a 1366 px laptop or projector, and strokes on the hidden part would be lost.
-row = st.container(horizontal=True, gap="large", key="draw-row")
-left = row.container(width=preprocess.CANVAS_SIZE + 16, key="draw-canvas")
-right = row.container(width="stretch", key="draw-result")
-with left:
-    st.html('<div style="height: 2.2rem"></div>')  # room for the canvas toolbar that floats above it
-    canvas = st_canvas(
-        stroke_width=preprocess.BRUSH_WIDTH, stroke_color="#FFFFFF", background_color="#000000",
-        height=preprocess.CANVAS_SIZE, width=preprocess.CANVAS_SIZE, drawing_mode="freedraw",
-        update_streamlit=True, return_image_data=True, key=f"canvas-{s['canvas_key']}",
-    )
-    st.caption("Draw one digit, large, in the middle.")
-    if st.button("Clear", icon=":material/ink_eraser:", key="clear_canvas"):
-        s["canvas_key"] += 1  # a fresh canvas widget is an empty one
-        s["last_drawing"] = None
-        st.rerun()
 
-img28 = None
-with app_state.guard("reading the drawing"):
-    data = getattr(canvas, "image_data", None) if canvas is not None else None
-    if data is not None:
-        img28 = preprocess.to_mnist(np.asarray(data))
+# A stroke reruns only this fragment, not the whole app (navigation, sidebar, title): a drawing then costs
+# the server about what a bare canvas-to-prediction script costs, which is what lets a room draw at once.
+@st.fragment
+def draw_and_read():
+    t0 = app_state.run_started(time.perf_counter())  # for the load benchmark's server time per drawing
+    # Fixed-width boxes in a wrapping row, not st.columns: relative columns squeeze the canvas below its
+    # CANVAS_SIZE on a 1366 px laptop or projector, and strokes on the hidden part would be lost.
+    row = st.container(horizontal=True, gap="large", key="draw-row")
+    left = row.container(width=preprocess.CANVAS_SIZE + 16, key="draw-canvas")
+    right = row.container(width="stretch", key="draw-result")
+    with left:
+        st.html('<div style="height: 2.2rem"></div>')  # room for the canvas toolbar that floats above it
+        canvas = st_canvas(
+            stroke_width=preprocess.BRUSH_WIDTH, stroke_color="#FFFFFF", background_color="#000000",
+            height=preprocess.CANVAS_SIZE, width=preprocess.CANVAS_SIZE, drawing_mode="freedraw",
+            update_streamlit=True, return_image_data=True, key=f"canvas-{s['canvas_key']}",
+        )
+        st.caption("Draw one digit, large, in the middle.")
+        if st.button("Clear", icon=":material/ink_eraser:", key="clear_canvas"):
+            s["canvas_key"] += 1  # a fresh canvas widget is an empty one
+            s["last_drawing"] = None
+            st.rerun(scope="fragment")
 
-# Boxes laid out first, filled in order of urgency: the prediction is computed and sent before the
-# pictures and the chart, so on a busy server or bad Wi-Fi the answer is what arrives first.
-with right:
-    top = st.container(horizontal=True, gap="large")
-    seen = top.container(width=200, key="draw-seen")
-    answer = top.container(width="stretch")
-    chart = st.container()
-with seen:
-    st.markdown("**What the network sees**")
-    picture = st.empty()
-    st.caption("28×28 pixels, made the way MNIST was: cropped, scaled to 20 px, centred by mass.")
+    img28 = None
+    with app_state.guard("reading the drawing"):
+        data = getattr(canvas, "image_data", None) if canvas is not None else None
+        if data is not None:
+            img28 = preprocess.to_mnist(np.asarray(data))
 
-if img28 is None:
-    answer.info("Draw a digit on the black square: the prediction appears when you lift the mouse.",
-                icon=":material/draw:")
-    picture.image(np.zeros((28, 28), np.uint8), width=196)
-else:
-    s["last_drawing"] = img28
-    with answer, app_state.guard("predicting"):
-        net, kind, _ = app_state.active_model()
-        probs = net.predict_proba(img28.reshape(1, 784))[0]
-        digit = int(np.argmax(probs))
-        with st.container(key="draw-prediction"):
-            st.metric("Prediction", digit)
-        st.metric("Confidence", f"{100 * probs[digit]:.1f} %")
-        app_state.record_timing("draw", time.perf_counter() - app_state.run_started())
-        # 28x28 sent as it is and enlarged by the browser, pixel for pixel (CSS image-rendering)
-        picture.image(img28, width=196)
-        spec = viz.bar_chart_spec("digit", "probability", highlight="top", y_domain=(0, 1), y_format="%",
-                                  text_format=".0%", y_title=None, height=240)
-        # An Arrow table is what Streamlit sends anyway: built directly it costs 0.1 ms, a DataFrame 1.2 ms
-        table = pa.table({"digit": [str(i) for i in range(10)], "probability": probs,
-                          "top": [i == digit for i in range(10)]})
-        chart.vega_lite_chart(table, spec, width="stretch", key="draw-probs")
-        if probs[digit] < 0.6:
-            chart.caption("Not sure? Draw bigger and centred, with one continuous stroke where you can.")
+    # Boxes laid out first, filled in order of urgency: the prediction is computed and sent before the
+    # pictures and the chart, so on a busy server or bad Wi-Fi the answer is what arrives first.
+    with right:
+        top = st.container(horizontal=True, gap="large")
+        seen = top.container(width=200, key="draw-seen")
+        answer = top.container(width="stretch")
+        chart = st.container()
+    with seen:
+        st.markdown("**What the network sees**")
+        picture = st.empty()
+        st.caption("28×28 pixels, made the way MNIST was: cropped, scaled to 20 px, centred by mass.")
+
+    if img28 is None:
+        answer.info("Draw a digit on the black square: the prediction appears when you lift the mouse.",
+                    icon=":material/draw:")
+        picture.image(np.zeros((28, 28), np.uint8), width=196)
+    else:
+        s["last_drawing"] = img28
+        with answer, app_state.guard("predicting"):
+            net, kind, _ = app_state.active_model()
+            probs = net.predict_proba(img28.reshape(1, 784))[0]
+            digit = int(np.argmax(probs))
+            with st.container(key="draw-prediction"):
+                st.metric("Prediction", digit)
+            st.metric("Confidence", f"{100 * probs[digit]:.1f} %")
+            app_state.record_timing("draw", time.perf_counter() - t0)
+            # 28x28 sent as it is and enlarged by the browser, pixel for pixel (CSS image-rendering)
+            picture.image(img28, width=196)
+            spec = viz.bar_chart_spec("digit", "probability", highlight="top", y_domain=(0, 1), y_format="%",
+                                      text_format=".0%", y_title=None, height=240)
+            # An Arrow table is what Streamlit sends anyway: built directly it costs 0.1 ms, a DataFrame 1.2 ms
+            table = pa.table({"digit": [str(i) for i in range(10)], "probability": probs,
+                              "top": [i == digit for i in range(10)]})
+            chart.vega_lite_chart(table, spec, width="stretch", key="draw-probs")
+            if probs[digit] < 0.6:
+                chart.caption("Not sure? Draw bigger and centred, with one continuous stroke where you can.")
+
+
+draw_and_read()

@@ -192,6 +192,7 @@ class ProtocolSession:
         self.ws = None
         self.page_hash = ""
         self.canvas_id = None
+        self.canvas_fragment = ""  # the fragment the canvas lives in, if any: a stroke reruns only that
         self.pages: dict = {}
         self.errors: list = []
 
@@ -239,6 +240,7 @@ class ProtocolSession:
                 et = el.WhichOneof("type")
                 if et == "bidi_component" and "canvas" in el.bidi_component.id:
                     self.canvas_id = el.bidi_component.id
+                    self.canvas_fragment = msg.delta.fragment_id
                 if et == "metric" and el.metric.label == "Prediction" and t_pred is None:
                     t_pred, value = time.perf_counter(), el.metric.body
                 if et in ("markdown", "alert", "metric", "heading", "text"):
@@ -278,15 +280,22 @@ class ProtocolSession:
         await self.ws.send(m.SerializeToString())
         await self._until_finished()
 
-    async def stroke(self, strokes, data_url: str):
-        """Send the canvas after a stroke; returns (seconds to Prediction, seconds to run end, value)."""
+    def _stroke_msg(self, strokes, data_url: str) -> bytes:
+        """The BackMsg the browser sends after a stroke: the canvas's new value, in its fragment if any."""
         m = self._context()
         m.rerun_script.page_script_hash = self.page_hash
         w = m.rerun_script.widget_states.widgets.add()
         w.id = self.canvas_id
         w.json_value = json.dumps({"drawing": {"raw": _fabric_raw(strokes), "data": data_url}})
+        if self.canvas_fragment:  # as the browser does for a widget inside an st.fragment
+            m.rerun_script.fragment_id = self.canvas_fragment
+        return m.SerializeToString()
+
+    async def stroke(self, strokes, data_url: str):
+        """Send the canvas after a stroke; returns (seconds to Prediction, seconds to run end, value)."""
+        msg = self._stroke_msg(strokes, data_url)
         t0 = time.perf_counter()
-        await self.ws.send(m.SerializeToString())
+        await self.ws.send(msg)
         t_pred, value, t_end = await self._until_finished(True)
         return (None if t_pred is None else t_pred - t0), t_end - t0, value
 
@@ -296,11 +305,7 @@ class ProtocolSession:
         sent = []
         for i in range(n):
             label, strokes, urls = digits[i % len(digits)]
-            m = self._context()
-            m.rerun_script.page_script_hash = self.page_hash
-            w = m.rerun_script.widget_states.widgets.add()
-            w.id, w.json_value = self.canvas_id, json.dumps({"drawing": {"raw": _fabric_raw(strokes), "data": urls[-1]}})
-            await self.ws.send(m.SerializeToString())
+            await self.ws.send(self._stroke_msg(strokes, urls[-1]))
             sent.append(label)
         t_pred, value, t_end = await self._until_finished(True)
         # Streamlit may coalesce queued reruns; what counts is that the final one answered.
