@@ -402,6 +402,7 @@ _CSS = """
 .st-key-draw-result .st-key-draw-prediction [data-testid="stMetricValue"] { font-size: 5rem; line-height: 1.05; }
 .st-key-train-progress [data-testid="stMetricValue"] { font-size: 2.2rem; }
 .st-key-draw-seen img { image-rendering: pixelated; }
+.st-key-draw-canvas { padding-top: 2.2rem; } /* room for the canvas toolbar that floats above it */
 </style>
 """
 

@@ -330,6 +330,74 @@ def test_closing_a_session_stops_its_worker_frees_its_slot_and_leaves_no_thread(
     assert not errors, errors
 
 
+async def _wait_any(s, needles, timeout=60.0) -> str:
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = await _status(s)
+        if any(n in text for n in needles):
+            return text
+        await asyncio.sleep(0.3)  # polling interval: each poll is a full page run
+    raise AssertionError(f"{s.name}: showed none of {needles!r}; last: {text[:400]}")
+
+
+async def _press(s, label):
+    await s.rerun([(s.widgets[label][1], "trigger_value", True)])
+
+
+def test_two_tabs_of_one_person_press_start_together_and_twice(server):
+    """One person, two tabs (two Streamlit sessions), Start pressed in both at the same moment with one
+    slot: exactly one runs and the other is told it waits; Stop in the first starts the second; each tab
+    keeps its own run. Start pressed twice in a row in one tab makes one run, not two. Nothing is left
+    behind when both tabs close."""
+    B, proc, url = server
+    RUNNING, WAITING = "· running ·", "Waiting for a free training slot"
+
+    async def scenario():
+        tabs = [await _open_train(B, url, "tab 1"), await _open_train(B, url, "tab 2")]
+        for t in tabs:
+            await _status(t)
+        base = _threads(proc.pid)
+        await asyncio.gather(*(_start(t) for t in tabs))  # both Start presses in flight together
+        texts = await asyncio.gather(*(_wait_any(t, (RUNNING, WAITING)) for t in tabs))
+        running = [t for t, x in zip(tabs, texts) if RUNNING in x]
+        waiting = [t for t, x in zip(tabs, texts) if WAITING in x]
+        assert len(running) == 1 and len(waiting) == 1, texts
+        first, second = running[0], waiting[0]
+        threads_both = await _settled_threads(proc.pid, base + 2)  # one training, one waiting for the slot
+
+        await _press(first, "Stop")
+        await _wait_text(second, RUNNING, timeout=30)
+        first_text = await _status(first)
+        assert "· stopped ·" in first_text and RUNNING not in first_text, first_text
+
+        # Start twice in a row in the first tab, the second press sent before the first is answered
+        ep = next(v[1] for k, v in first.widgets.items() if k.startswith("Epochs"))
+        submit = first.widgets["Start training"][1]
+        for _ in range(2):
+            m = first._context()
+            m.rerun_script.page_script_hash = first.page_hash
+            for wid, field, value in ((ep, "int_value", 300), (submit, "trigger_value", True)):
+                w = m.rerun_script.widget_states.widgets.add()
+                w.id = wid
+                setattr(w, field, value)
+            await first.ws.send(m.SerializeToString())
+        await first._until_finished()
+        await _wait_any(first, (WAITING,))
+        threads_double = await _settled_threads(proc.pid, base + 2)
+        errors = first.errors + second.errors
+        for t in tabs:
+            await t.close()
+        return base, threads_both, threads_double, await _settled_threads(proc.pid, base), errors
+
+    base, both, double, after, errors = asyncio.run(scenario())
+    print(f"server threads: {base} idle, {both} with two tabs' runs, {double} after a double Start, {after} at the end")
+    assert both == base + 2, f"two tabs' runs made {both - base} threads, expected 2 (one running, one queued)"
+    assert double == base + 2, f"a double Start made {double - base - 1} runs in that tab, expected 1"
+    assert after <= base, f"{after - base} thread(s) left after both tabs closed"
+    assert not errors, errors
+
+
 def _canvas(fill=None) -> np.ndarray:
     size = preprocess.CANVAS_SIZE
     img = np.zeros((size, size, 4), np.uint8)

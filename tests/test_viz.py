@@ -1,5 +1,7 @@
 """Non-UI helpers behind the app's pictures: numbers checked exactly, figures checked for their parts."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -151,3 +153,12 @@ def test_chart_specs_are_plain_json_with_the_right_fields():
     assert acc["transform"][0]["fold"] == ["train_acc", "val_acc"]
     bar = viz.bar_chart_spec("digit", "p", highlight="top")
     assert bar["encoding"]["color"]["condition"]["test"] == "datum['top']"
+
+
+def test_probability_bars_html_has_one_bar_per_class_scaled_and_the_top_one_pink():
+    probs = np.array([0.05, 0.7, 0.25] + [0.0] * 7)
+    html = viz.probability_bars_html(probs, height=100)
+    heights = [int(h) for h in re.findall(r"height:(\d+)px;background", html)]
+    assert heights == [5, 70, 25] + [1] * 7  # a zero still shows as a hairline
+    assert html.count(viz.PINK) == 1 and html.index(viz.PINK) < html.index(">1<") < html.index(">2<")
+    assert "70%" in html and "25%" in html
