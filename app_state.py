@@ -5,8 +5,9 @@ What lives where (so thirty people on one server share what can be shared):
   the shipped model, its evaluation on each shared test set.
 - Per session (``st.session_state``): the session's own model, its training worker and history,
   uploaded data, the canvas. A session-scoped resource (``_SessionRuns``) has an ``on_release`` hook
-  that Streamlit calls when the session disconnects (tab closed, page reloaded, timed out): it stops
-  the session's workers, which frees their training slots.
+  that Streamlit calls when the browser disconnects (tab closed, page reloaded, Wi-Fi lost): the
+  session's runs then stop, freeing their training slots, unless the browser is back within
+  server.disconnectedSessionTTL (Streamlit keeps the session that long), in which case they go on.
 
 Only layout-free helpers live here; the numeric work is in ``nnscratch`` (worker, viz, preprocess).
 """
@@ -143,23 +144,42 @@ def _shipped_eval(source: str):
 
 # ================================================================================== per session
 class _SessionRuns:
-    """The training workers a session started; released (stopped) when the session ends."""
+    """The training workers a session started, told when the session's browser goes away."""
 
     def __init__(self):
         self.workers: list = []
 
     def add(self, worker) -> None:
-        self.workers = [w for w in self.workers if not w.done] + [worker]
+        worker.cancel_stop()
+        self.workers = [w for w in self.workers if not w.done and w is not worker] + [worker]
 
     def release(self) -> None:
+        # Streamlit calls this when the browser disconnects, and keeps the session (and its
+        # session_state) for server.disconnectedSessionTTL in case it comes back: a Wi-Fi blip or
+        # a reload of the same tab. The runs keep going that long, then stop and free their slots.
+        grace = _reconnect_grace()
         for w in self.workers:
-            w.stop()
+            w.stop_after(grace)
         self.workers = []
+
+
+def _reconnect_grace() -> float:
+    try:
+        return max(0.0, float(st.get_option("server.disconnectedSessionTTL")))
+    except Exception:  # noqa: BLE001 - an unreadable option must not keep a run alive forever
+        return 0.0
 
 
 @st.cache_resource(scope="session", on_release=lambda runs: runs.release(), show_spinner=False)
 def session_runs() -> _SessionRuns:
     return _SessionRuns()
+
+
+def reclaim_runs() -> None:
+    """After a reconnect: the session's run is registered again, and its scheduled stop cancelled."""
+    w = st.session_state.get("worker")
+    if w is not None and not w.done and w not in session_runs().workers:
+        session_runs().add(w)
 
 
 def ss():
@@ -379,6 +399,7 @@ def _sidebar_run_status():
 
     @st.fragment(run_every=1.0 if live else None)
     def status_line():
+        reclaim_runs()  # ticks while a run is live, also after the browser reconnected
         snap = w.snapshot()
         if snap["status"] == W.QUEUED:
             st.caption(f"Training: waiting for a free slot (number {snap['queue_position'] or '?'} in the queue)")

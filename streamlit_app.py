@@ -29,6 +29,7 @@ PAGES = [
 
 page = st.navigation(PAGES)
 app_state.ss()
+app_state.reclaim_runs()
 app_state.style()
 if app_state.sync_worker():
     st.toast("Training finished: your model is now the current model.", icon=":material/check_circle:")

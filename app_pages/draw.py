@@ -14,6 +14,11 @@ st.title("Draw a digit")
 app_state.model_picker()
 
 
+def _clear_canvas():
+    s["canvas_key"] += 1  # a fresh canvas widget is an empty one
+    s["last_drawing"] = None
+
+
 # A stroke reruns only this fragment, not the whole app (navigation, sidebar, title): a drawing then costs
 # the server about what a bare canvas-to-prediction script costs, which is what lets a room draw at once.
 @st.fragment
@@ -30,47 +35,39 @@ def draw_and_read():
             height=preprocess.CANVAS_SIZE, width=preprocess.CANVAS_SIZE, drawing_mode="freedraw",
             update_streamlit=True, return_image_data=True, key=f"canvas-{s['canvas_key']}",
         )
-        st.caption("Draw one digit, large, in the middle.")
-        if st.button("Clear", icon=":material/ink_eraser:", key="clear_canvas"):
-            s["canvas_key"] += 1  # a fresh canvas widget is an empty one
-            s["last_drawing"] = None
-            st.rerun(scope="fragment")
-
     img28 = None
     with app_state.guard("reading the drawing"):
         data = getattr(canvas, "image_data", None) if canvas is not None else None
         if data is not None:
             img28 = preprocess.to_mnist(np.asarray(data))
 
-    # Boxes laid out first, filled in order of urgency: the prediction is computed and sent before the
-    # pictures and the chart, so on a busy server or bad Wi-Fi the answer is what arrives first.
-    with right:
-        top = st.container(horizontal=True, gap="large")
-        seen = top.container(width=200, key="draw-seen")
-        answer = top.container(width="stretch")
-        chart = st.container()
-    seen.markdown("**What the network sees**")
-    seen_caption = "28×28 pixels, made the way MNIST was: cropped, scaled to 20 px, centred by mass."
-
+    # Boxes laid out first, filled in order of urgency: the prediction is computed and sent before
+    # everything else, so on a busy server or bad Wi-Fi the answer is what arrives first.
+    top = right.container(horizontal=True, gap="large")
+    seen = top.container(width=200, key="draw-seen")
+    answer = top.container(width="stretch")
     if img28 is None:
         answer.info("Draw a digit on the black square: the prediction appears when you lift the mouse.",
                     icon=":material/draw:")
-        seen.image(np.zeros((28, 28), np.uint8), width=196, caption=seen_caption)
-        return
-    s["last_drawing"] = img28
-    with answer, app_state.guard("predicting"):
-        net, kind, _ = app_state.active_model()
-        probs = net.predict_proba(img28.reshape(1, 784))[0]
-        digit = int(np.argmax(probs))
-        with st.container(key="draw-prediction"):
-            st.metric("Prediction", digit)
-        st.metric("Confidence", f"{100 * probs[digit]:.1f} %")
-        app_state.record_timing("draw", time.perf_counter() - t0)
-        # 28x28 sent as it is and enlarged by the browser, pixel for pixel (CSS image-rendering)
-        seen.image(img28, width=196, caption=seen_caption)
-        chart.html(viz.probability_bars_html(probs))
-        if probs[digit] < 0.6:
-            chart.caption("Not sure? Draw bigger and centred, with one continuous stroke where you can.")
+    else:
+        s["last_drawing"] = img28
+        with answer, app_state.guard("predicting"):
+            net, kind, _ = app_state.active_model()
+            probs = net.predict_proba(img28.reshape(1, 784))[0]
+            digit = int(np.argmax(probs))
+            with st.container(key="draw-prediction"):
+                st.metric("Prediction", digit)
+            st.metric("Confidence", f"{100 * probs[digit]:.1f} %")
+            app_state.record_timing("draw", time.perf_counter() - t0)
+            right.html(viz.probability_bars_html(probs))
+            if probs[digit] < 0.6:
+                right.caption("Not sure? Draw bigger and centred, with one continuous stroke where you can.")
+    seen.markdown("**What the network sees**")
+    # 28x28 sent as it is and enlarged by the browser, pixel for pixel (CSS image-rendering)
+    seen.image(np.zeros((28, 28), np.uint8) if img28 is None else img28, width=196,
+               caption="28×28 pixels, made the way MNIST was: cropped, scaled to 20 px, centred by mass.")
+    left.caption("Draw one digit, large, in the middle.")
+    left.button("Clear", icon=":material/ink_eraser:", key="clear_canvas", on_click=_clear_canvas)
 
 
 draw_and_read()

@@ -83,7 +83,7 @@ APPS = {"real": ("streamlit_app.py", "draw"), "minimal": ("bench/minimal_draw_ap
 
 
 # ==================================================================================== servers
-def start_server(script: str, timings: Path, log: Path):
+def start_server(script: str, timings: Path, log: Path, extra_args=()):
     """`streamlit run <script>` on a free 127.0.0.1 port (own process group); returns (proc, url)."""
     import subprocess
 
@@ -93,7 +93,7 @@ def start_server(script: str, timings: Path, log: Path):
     cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            # a commit landing mid-run must not make Streamlit re-import modules under 30 live sessions
-           "--server.fileWatcherType", "none"]
+           "--server.fileWatcherType", "none", *extra_args]
     f = open(log, "w")  # noqa: SIM115 - closed in stop_server
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             start_new_session=True)
@@ -193,6 +193,7 @@ class ProtocolSession:
         self.page_hash = ""
         self.canvas_id = None
         self.canvas_fragment = ""  # the fragment the canvas lives in, if any: a stroke reruns only that
+        self.session_id = ""
         self.pages: dict = {}
         self.errors: list = []
 
@@ -204,11 +205,14 @@ class ProtocolSession:
         ci.is_embedded, ci.color_scheme = False, "light"
         return m
 
-    async def open(self, require_canvas: bool = True):
+    async def open(self, require_canvas: bool = True, resume: str = ""):
+        """Connect and run the page; ``resume``: the id of a session to reconnect to, as the browser
+        does after a dropped connection (the second entry, an auth token, is unused here)."""
         import websockets
 
+        protocols = ["streamlit", "none", resume] if resume else ["streamlit"]
         self.ws = await websockets.connect(self.ws_url, max_size=None, compression=None, open_timeout=60,
-                                           subprotocols=["streamlit"], ping_interval=None)
+                                           subprotocols=protocols, ping_interval=None)
         m = self._context()
         m.rerun_script.page_name = self.page_name
         m.rerun_script.widget_states.SetInParent()
@@ -231,6 +235,7 @@ class ProtocolSession:
             kind = msg.WhichOneof("type")
             if kind == "new_session":
                 self.page_hash = msg.new_session.page_script_hash
+                self.session_id = msg.new_session.initialize.session_id or self.session_id
             elif kind == "navigation":
                 if msg.navigation.page_script_hash:
                     self.page_hash = msg.navigation.page_script_hash  # the page actually shown (st.navigation)

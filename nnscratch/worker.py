@@ -384,6 +384,22 @@ class TrainingWorker:
         self._stop.set()
         self._pause.clear()  # a paused fit must wake up to see the stop
 
+    def stop_after(self, seconds: float) -> None:
+        """Stop in ``seconds`` unless :meth:`cancel_stop` is called first (a session whose browser
+        went away keeps its run that long, in case the browser comes back)."""
+        self.cancel_stop()
+        if not self.done:
+            timer = threading.Timer(seconds, self.stop)
+            timer.daemon = True
+            timer.name = f"nnscratch-stop-{self.id}"
+            self._stop_timer = timer
+            timer.start()
+
+    def cancel_stop(self) -> None:
+        timer, self._stop_timer = getattr(self, "_stop_timer", None), None
+        if timer is not None:
+            timer.cancel()
+
     def pause(self) -> None:
         if not self.done:
             self._pause.set()
@@ -539,5 +555,6 @@ class TrainingWorker:
 
 
 def live_threads() -> list:
-    """The training threads alive in this process (for tests that count orphans)."""
-    return [t for t in threading.enumerate() if t.name.startswith("nnscratch-train-")]
+    """The training threads, and timers that will stop one, alive in this process (for tests that
+    count orphans)."""
+    return [t for t in threading.enumerate() if t.name.startswith(("nnscratch-train-", "nnscratch-stop-"))]

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import streamlit as st
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
@@ -160,9 +161,10 @@ def test_bad_data_upload_is_a_one_line_message():
     assert at.session_state["upload_arrays"] is None
 
 
-def test_session_end_stops_the_worker_and_leaves_no_thread():
-    """Streamlit calls caching.clear_session_resource_cache(session_id) when a session disconnects
-    (tab closed, reload, timeout): that must stop the session's run and end its thread."""
+def test_session_end_stops_the_worker_after_the_reconnect_grace_and_leaves_no_thread():
+    """Streamlit calls caching.clear_session_resource_cache(session_id) when a session's browser goes
+    away (tab closed, reload, Wi-Fi lost): the run goes on for server.disconnectedSessionTTL (the browser
+    may come back), then stops and ends its thread."""
     from streamlit.runtime import caching
 
     from nnscratch.worker import live_threads
@@ -176,10 +178,17 @@ def test_session_end_stops_the_worker_and_leaves_no_thread():
     while w.n_rows() == 0 and time.time() < deadline:
         time.sleep(0.05)
     assert w.alive and w.status == "running"
-    caching.clear_session_resource_cache("test session id")  # AppTest's session id
-    assert w.join(5), "the worker outlived its session"
+    old_ttl = st.get_option("server.disconnectedSessionTTL")
+    st.config.set_option("server.disconnectedSessionTTL", 1)
+    try:
+        caching.clear_session_resource_cache("test session id")  # AppTest's session id
+        time.sleep(0.3)
+        assert w.status == "running", "the run stopped before the browser had a chance to come back"
+        assert w.join(10), "the worker outlived its session"
+    finally:
+        st.config.set_option("server.disconnectedSessionTTL", old_ttl)
     assert w.status == "stopped" and w.n_rows() > 0  # history and last weights are kept
-    assert not [t for t in live_threads() if t.name == f"nnscratch-train-{w.id}"]
+    assert not [t for t in live_threads() if t.name.endswith(f"-{w.id}")]
 
 
 def test_evaluate_warns_when_the_pretrained_model_is_tested_on_its_own_training_digits():
