@@ -20,8 +20,8 @@ Method (2 shared cores cannot run 30 Chromiums next to the server they measure)
   machine's background load hits both alike. Sessions connected to the idle app stay idle.
 - Most sessions are **protocol clients**: one asyncio process speaks Streamlit's own websocket protocol
   (``/_stcore/stream``; ``BackMsg``/``ForwardMsg`` from ``streamlit.proto``) exactly as the browser does: a
-  ``rerun_script`` with ``page_name="draw"`` opens the page; each stroke sends a ``rerun_script`` whose
-  widget state for the canvas (``json_value``, ``{"drawing": {"raw": <Fabric JSON>, "data": "data:image/png;
+  ``rerun_script`` with ``page_name="draw"`` opens the page; each stroke sends a ``rerun_script`` (with the
+  canvas's ``fragment_id``, as the browser does for a widget in an ``st.fragment``) whose widget state for the canvas (``json_value``, ``{"drawing": {"raw": <Fabric JSON>, "data": "data:image/png;
   base64,..."}}``, the format captured from a real Chromium session) holds the canvas PNG so far. The
   digits are real pen trajectories from ``../shared/data/pendigits`` rendered stroke by stroke with
   ``nnscratch.pendigits.render`` (the canvas's own size, brush and anti-aliasing); where that data is
