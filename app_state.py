@@ -448,7 +448,3 @@ def run_started(fragment_start: float) -> float:
     """When this run began: the whole app's run (streamlit_app.py sets ``_run_t0``; taken once), or,
     for a rerun of a fragment alone, ``fragment_start``."""
     return st.session_state.pop("_run_t0", fragment_start)
-
-
-def big_digit(img28, factor: int = 8) -> np.ndarray:
-    return viz.upscale(img28, factor)

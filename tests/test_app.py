@@ -50,10 +50,15 @@ def test_draw_page_with_empty_canvas_asks_for_a_drawing_and_predicts_nothing(app
     assert not [m for m in app.metric if m.label == "Prediction"]
 
 
-def test_train_form_refuses_bad_values_with_a_reason():
+def _train_page():
     at = new_app()
     at.switch_page("app_pages/train.py")
     at.run()
+    return at
+
+
+def test_train_form_refuses_bad_values_with_a_reason():
+    at = _train_page()
     at.text_input(key="f_hidden").set_value("128 abc")
     at.number_input(key="f_lr").set_value(0.0)
     submit = [b for b in at.button if "Start training" in str(b.label)]
@@ -66,9 +71,7 @@ def test_train_form_refuses_bad_values_with_a_reason():
 
 
 def test_a_short_training_run_completes_and_becomes_the_session_model():
-    at = new_app()
-    at.switch_page("app_pages/train.py")
-    at.run()
+    at = _train_page()
     at.text_input(key="f_hidden").set_value("16")
     at.number_input(key="f_epochs").set_value(2)
     at.number_input(key="f_batch").set_value(32)
@@ -97,9 +100,7 @@ def test_a_short_training_run_completes_and_becomes_the_session_model():
 
 
 def test_divergence_is_a_message_with_a_fix_and_keeps_the_old_model():
-    at = new_app()
-    at.switch_page("app_pages/train.py")
-    at.run()
+    at = _train_page()
     at.text_input(key="f_hidden").set_value("32")
     at.selectbox(key="f_optimizer").set_value("sgd")
     at.number_input(key="f_lr").set_value(10.0)
@@ -114,13 +115,6 @@ def test_divergence_is_a_message_with_a_fix_and_keeps_the_old_model():
     assert "diverged at step" in msg and "smaller learning rate" in msg, msg
     assert at.session_state["model"] is None  # a diverged run is offered, not adopted
     assert any("Use this run" in str(b.label) for b in at.button)
-
-
-def _train_page():
-    at = new_app()
-    at.switch_page("app_pages/train.py")
-    at.run()
-    return at
 
 
 def test_model_uploads_good_bad_and_foreign():
