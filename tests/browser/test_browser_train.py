@@ -11,7 +11,8 @@ import time
 
 from .appdriver import png_hash, record
 
-LIVE_EPOCHS = 8         # quick preset with more epochs: long enough to see it live and pause it
+LIVE_EPOCHS = 30        # quick preset with more epochs: long enough to see it live and pause it (8 took only 3 s
+                        # on a quiet machine once the engine got faster: too short to watch four chart updates)
 HOLD_SECONDS = 3.0      # how long a paused run is watched for not moving
 # Stop click -> the page shows the stopped run: within STOP_SECONDS plus twice the app's response time
 # to a Pause click measured just before (a full rerun after Stop costs more than Pause's fragment rerun),
