@@ -3,7 +3,7 @@
 Run:  streamlit run streamlit_app.py
 This file is the frame around every page: page config, navigation and the sidebar.
 
-The pages live in app_pages/, deliberately NOT pages/: Streamlit treats a pages/ folder as the old
+The pages live in app/pages/, deliberately NOT pages/: Streamlit treats a pages/ folder as the old
 automatic multipage mode until some session has run st.navigation, so a fresh server whose first
 visitor opens a deep link (e.g. /draw) would skip this file (no sidebar, no session set-up).
 """
@@ -19,12 +19,12 @@ st.set_page_config(page_title="nnscratch: a neural network from scratch", layout
 import app_state  # noqa: E402  (after set_page_config: it may create cached resources)
 
 PAGES = [
-    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
-    st.Page("app_pages/weights.py", title="Weights", icon=":material/grid_view:", url_path="weights"),
-    st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
-    st.Page("app_pages/evaluate.py", title="Evaluate", icon=":material/analytics:", url_path="evaluate"),
-    st.Page("app_pages/how_it_works.py", title="How it works", icon=":material/function:", url_path="how-it-works"),
+    st.Page("app/pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app/pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
+    st.Page("app/pages/weights.py", title="Weights", icon=":material/grid_view:", url_path="weights"),
+    st.Page("app/pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
+    st.Page("app/pages/evaluate.py", title="Evaluate", icon=":material/analytics:", url_path="evaluate"),
+    st.Page("app/pages/how_it_works.py", title="How it works", icon=":material/function:", url_path="how-it-works"),
 ]
 
 page = st.navigation(PAGES)

@@ -53,7 +53,7 @@ def headless(cfg, a) -> tuple[float, int]:
 
 
 def _chart_payload(df, x: str = "step") -> int:
-    """What the Train page's fragment does with the rows each refresh (see app_pages/train.py): two
+    """What the Train page's fragment does with the rows each refresh (see app/pages/train.py): two
     Vega-Lite specs as JSON plus the table as Arrow bytes, as st.vega_lite_chart sends them."""
     from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 

@@ -54,7 +54,7 @@ def main():
 
     import_s = time.perf_counter() - t
     from nnscratch.data import download_mnist, load_mnist
-    from nnscratch.csv_format import parse_csv
+    from nnscratch.data.csv_format import parse_csv
 
     x = np.frombuffer(gzip.decompress((SHARED / "train-images-idx3-ubyte.gz").read_bytes()), np.uint8, offset=16)
     y = np.frombuffer(gzip.decompress((SHARED / "train-labels-idx1-ubyte.gz").read_bytes()), np.uint8, offset=8)

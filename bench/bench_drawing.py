@@ -15,7 +15,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nnscratch import Network, bench, preprocess, viz  # noqa: E402
+from nnscratch import Network, viz  # noqa: E402
+from nnscratch.drawing import preprocess  # noqa: E402
+from nnscratch.tools import bench  # noqa: E402
 from nnscratch.augment import random_affine  # noqa: E402
 
 

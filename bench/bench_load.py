@@ -24,7 +24,7 @@ Method (2 shared cores cannot run 30 Chromiums next to the server they measure)
   canvas's ``fragment_id``, as the browser does for a widget in an ``st.fragment``) whose widget state for the canvas (``json_value``, ``{"drawing": {"raw": <Fabric JSON>, "data": "data:image/png;
   base64,..."}}``, the format captured from a real Chromium session) holds the canvas PNG so far. The
   digits are real pen trajectories from ``../shared/data/pendigits`` rendered stroke by stroke with
-  ``nnscratch.pendigits.render`` (the canvas's own size, brush and anti-aliasing); where that data is
+  ``nnscratch.drawing.pendigits.render`` (the canvas's own size, brush and anti-aliasing); where that data is
   absent, synthetic ones and zeros. Their end-to-end time is send -> the ``ForwardMsg`` holding the
   ``Prediction`` metric received (no browser rendering).
 - ``--browsers`` sessions per app are **real headless Chromium** pages (Playwright, one browser process,
@@ -74,7 +74,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
 import conftest as browser_fixtures  # noqa: E402  (the browser tests' server/Chromium helpers)
-from nnscratch import pendigits, preprocess  # noqa: E402
+from nnscratch.drawing import pendigits, preprocess  # noqa: E402
 
 MAX_SESSIONS, MAX_PHASE = 60, 300
 ANSWER_TIMEOUT = 60.0

@@ -1,7 +1,7 @@
 """The smallest honest canvas-to-prediction app: the baseline bench/bench_load.py compares the real app with.
 
 Canvas (same size, brush and widget as the Draw page, with the same kind of Clear button) ->
-``nnscratch.preprocess.to_mnist`` -> one forward pass of the same model the real app shows first
+``nnscratch.drawing.preprocess.to_mnist`` -> one forward pass of the same model the real app shows first
 (models/mnist_mlp.npz, or the same starter model the app trains when that file is missing) ->
 ``st.metric("Prediction")``. No sidebar, no navigation, no charts. Like the real app it appends the
 server-side time per drawing (script start -> prediction written) to $NNSCRATCH_TIMINGS.
@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import nnscratch  # noqa: E402
-from nnscratch import preprocess  # noqa: E402
+from nnscratch.drawing import preprocess  # noqa: E402
 
 
 @st.cache_resource(show_spinner=False)

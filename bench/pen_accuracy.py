@@ -2,7 +2,7 @@
 
     python bench/pen_accuracy.py [MODEL ...] [--pendigits FILE]
 
-Prints accuracy on the held-out writers of ``nnscratch.pendigits.heldout_split`` (never used for
+Prints accuracy on the held-out writers of ``nnscratch.drawing.pendigits.heldout_split`` (never used for
 training by ``train --add-pendigits``) and on all 7,494 digits (only meaningful for a model that
 saw no pen digits). Needs the development file ../shared/data/pendigits/pendigits-train.
 """
@@ -14,7 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nnscratch import Network, pendigits  # noqa: E402
+from nnscratch import Network  # noqa: E402
+from nnscratch.drawing import pendigits  # noqa: E402
 
 
 def main():

@@ -328,7 +328,7 @@ class Network:
         inconsistent file. Never unpickles anything, and checks every array's shape against the
         metadata before allocating anything, so a hostile upload cannot exhaust memory.
         """
-        from .formats import read_npz
+        from .data.formats import read_npz
 
         if isinstance(source, (bytes, bytearray)):
             name, data = "uploaded model", bytes(source)

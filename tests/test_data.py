@@ -13,7 +13,7 @@ from datafiles import (
     SHARED_MNIST, csv_bytes, idx_bytes, npz_bytes, png_bytes, sample_digits, write_idx_folder,
     write_image_folder, zip_bytes,
 )
-from nnscratch import mnist_cache
+from nnscratch.data import mnist_cache
 from nnscratch.data import Dataset, download_mnist, load_mnist, parse_upload, parse_uploads, stratified_split
 from nnscratch.errors import DataFormatError, DataUnavailableError
 

@@ -3,7 +3,7 @@
 Each test starts from a valid file made from real digits, applies a random stack of byte-level mutations
 (flip, overwrite, insert, delete, truncate, duplicate) with hypothesis, and feeds the result to the
 entry points the app uses for uploads: ``nnscratch.parse_upload`` / ``parse_uploads`` (data),
-``nnscratch.Network.load`` (models) and ``nnscratch.preprocess.load_image`` (a picture of a digit).
+``nnscratch.Network.load`` (models) and ``nnscratch.drawing.preprocess.load_image`` (a picture of a digit).
 Anything may be accepted, but every refusal must be an ``NNScratchError`` (a one-line message the app
 shows), never a stray ``zlib.error``, ``struct.error``, ``MemoryError``... and never a traceback.
 Compressed containers are also mutated *inside* (the raw IDX before gzip, the .npy members and the
@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 import nnscratch
 from nnscratch.errors import NNScratchError
-from nnscratch.preprocess import load_image
+from nnscratch.drawing.preprocess import load_image
 
 from datafiles import csv_bytes, idx_bytes, npz_bytes, png_bytes, sample_digits, zip_bytes
 

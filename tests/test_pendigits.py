@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnscratch import pendigits
+from nnscratch.drawing import pendigits
 from nnscratch.errors import DataFormatError
-from nnscratch.preprocess import CANVAS_SIZE, to_mnist
+from nnscratch.drawing.preprocess import CANVAS_SIZE, to_mnist
 
 SHARED = Path(os.environ.get("NNSCRATCH_SHARED", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 PEN_FILE = SHARED / "pendigits" / "pendigits-train"

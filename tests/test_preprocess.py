@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from nnscratch.errors import DataFormatError
-from nnscratch.preprocess import BRUSH_WIDTH, CANVAS_SIZE, load_image, to_mnist
+from nnscratch.drawing.preprocess import BRUSH_WIDTH, CANVAS_SIZE, load_image, to_mnist
 
 SHARED = Path(os.environ.get("NNSCRATCH_SHARED", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 MNIST_TEST = SHARED / "mnist" / "t10k-images-idx3-ubyte.gz"

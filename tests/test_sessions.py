@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 import nnscratch
-from nnscratch import preprocess
+from nnscratch.drawing import preprocess
 from nnscratch import worker as W
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,7 +191,7 @@ def test_a_model_of_another_architecture_uploaded_while_a_run_goes():
 
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
     at.run()
-    at.switch_page("app_pages/train.py")
+    at.switch_page("app/pages/train.py")
     at.run()
     at.text_input(key="f_hidden").set_value("32")
     at.number_input(key="f_epochs").set_value(100)

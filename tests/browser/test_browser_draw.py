@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from .appdriver import ALLOWED_SKIP_PREFIX, ARTIFACTS, ROOT, record
-from nnscratch import pendigits
-from nnscratch.preprocess import BRUSH_WIDTH, CANVAS_SIZE
+from nnscratch.drawing import pendigits
+from nnscratch.drawing.preprocess import BRUSH_WIDTH, CANVAS_SIZE
 
 SHARED = Path(os.environ.get("NNSCRATCH_SHARED") or ROOT.parent / "shared" / "data")
 PEN_FILE = SHARED / "pendigits" / "pendigits-train"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataFormatError
+from ..errors import DataFormatError
 from .formats import MAX_BYTES, guard, read_npz, splits_from_npz
 from .layouts import Entry, folder_entries, parse_bytes, parse_tree
 from .mnist_cache import cache_dir, download_mnist

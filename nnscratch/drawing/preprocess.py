@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataFormatError
+from ..errors import DataFormatError
 
 # A 280 px square canvas is 10x the MNIST frame: big enough to draw with a mouse or a finger, small
 # enough for a laptop screen next to the charts.

@@ -59,5 +59,5 @@ st.markdown(
     f"{app_state.model_summary(app_state.shipped_model())['origin']}\n"
     f"- Your own model: **{'yes, ' + s['model'].architecture if s['model'] is not None else 'not yet'}**"
 )
-st.page_link("app_pages/draw.py", label="Start by drawing a digit", icon=":material/draw:")
-st.page_link("app_pages/train.py", label="…or train your own network", icon=":material/model_training:")
+st.page_link("app/pages/draw.py", label="Start by drawing a digit", icon=":material/draw:")
+st.page_link("app/pages/train.py", label="…or train your own network", icon=":material/model_training:")

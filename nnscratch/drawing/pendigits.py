@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataFormatError
+from ..errors import DataFormatError
 from .preprocess import BRUSH_WIDTH, CANVAS_SIZE, to_mnist
 
 TABLET_SIZE = 500      # tablet coordinates lie inside about 500 x 500, y pointing up

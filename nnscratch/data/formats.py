@@ -20,7 +20,7 @@ import zlib
 
 import numpy as np
 
-from .errors import DataFormatError
+from ..errors import DataFormatError
 
 MAX_BYTES = 1 << 30  # refuse to inflate anything bigger (gzip/zip bombs, runaway uploads)
 IMAGE_MAGICS = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataFormatError, DataUnavailableError
+from ..errors import DataFormatError, DataUnavailableError
 from .formats import gunzip, parse_idx
 
 # Tried in order; tests point this at a local server. (torchvision's and TensorFlow's mirrors, then the original.)

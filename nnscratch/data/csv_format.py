@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from .errors import DataFormatError
+from ..errors import DataFormatError
 
 LABEL_NAMES = ("label", "labels", "class", "digit", "target", "y")
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataFormatError
+from ..errors import DataFormatError
 from .csv_format import csv_columns, parse_csv
 from .formats import MAX_BYTES, guard, gunzip, gunzip_head, idx_kind, parse_idx, read_npz, sniff, splits_from_npz
 from .image_format import decode_image

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .formats import guard
-from .preprocess import read_gray, to_mnist_uint8
+from ..drawing.preprocess import read_gray, to_mnist_uint8
 
 MAX_IMAGE_PIXELS = 4096 * 4096
 

@@ -7,7 +7,8 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 import app_state
-from nnscratch import preprocess, viz
+from nnscratch import viz
+from nnscratch.drawing import preprocess
 
 s = app_state.ss()
 st.title("Draw a digit")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .errors import ConfigError, NNScratchError
+from .. import __version__
+from ..errors import ConfigError, NNScratchError
 
 DATA_HELP = "sample (built-in, offline; default), mnist (full, cached/downloaded) or a path to a file or folder"
 
@@ -37,9 +37,9 @@ def _batch_size(text):
 
 
 def build_parser():
-    from .presets import PRESETS
-    from .network import ACTIVATIONS, INITS
-    from .optim import OPTIMIZERS, SCHEDULES
+    from ..presets import PRESETS
+    from ..network import ACTIVATIONS, INITS
+    from ..optim import OPTIMIZERS, SCHEDULES
 
     p = _Parser(prog="python -m nnscratch", description="A neural network from scratch in NumPy.")
     p.add_argument("--version", action="version", version=f"nnscratch {__version__}")
@@ -126,7 +126,7 @@ class _DownloadBars:
 
 
 def _load_data(source, quiet=False):
-    from .data import load_mnist
+    from ..data import load_mnist
     with _DownloadBars(quiet) as progress:
         return load_mnist(source, progress=progress)
 
@@ -141,10 +141,10 @@ def _emit(result, as_json, lines):
 # ---- commands --------------------------------------------------------------------------------
 
 def cmd_train(args):
-    from .network import Network
-    from .presets import preset_config
-    from .train import fit
-    from .worker import prepare_arrays
+    from ..network import Network
+    from ..presets import preset_config
+    from ..train import fit
+    from ..worker import prepare_arrays
 
     sizes, net_kwargs, fit_kwargs = preset_config(args.preset)
     if args.hidden is not None:
@@ -173,7 +173,7 @@ def cmd_train(args):
     arrays = prepare_arrays(ds, val_fraction=args.val_fraction, max_val=10**9, seed=0)
     X_train, y_train = arrays.X_train, arrays.y_train
     if args.add_pendigits:
-        from .pendigits import training_data
+        from ..drawing.pendigits import training_data
         X_pen, y_pen = training_data(args.add_pendigits)
         X_train, y_train = np.concatenate([X_train, X_pen]), np.concatenate([y_train, y_pen])
     net = Network(sizes, seed=args.seed, **net_kwargs)
@@ -227,8 +227,8 @@ def _pct(x):
 
 
 def cmd_evaluate(args):
-    from .network import Network
-    from .viz import confusion_matrix, per_class_accuracy
+    from ..network import Network
+    from ..viz import confusion_matrix, per_class_accuracy
 
     net = Network.load(args.model)
     ds = _load_data(args.data)
@@ -249,8 +249,8 @@ def cmd_evaluate(args):
 
 
 def cmd_predict(args):
-    from .network import Network
-    from .preprocess import load_image
+    from ..network import Network
+    from ..drawing.preprocess import load_image
 
     net = Network.load(args.model)
     results, lines = [], []
@@ -273,7 +273,7 @@ def cmd_bench(args):
 
 
 def cmd_download(args):
-    from .data import download_mnist
+    from ..data import download_mnist
     with _DownloadBars() as progress:
         folder = download_mnist(from_dir=args.from_dir, progress=progress)
     print(f"MNIST is ready in {folder}")

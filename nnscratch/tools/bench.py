@@ -51,8 +51,8 @@ def epoch_flops(sizes=EPOCH_SIZES, n=N_EPOCH):
 
 def _data(source):
     """(X float32 (60000, 784), y) from full MNIST if cached, else the sample tiled to that size."""
-    from . import mnist_cache
-    from .data import load_mnist
+    from ..data import mnist_cache
+    from ..data import load_mnist
     if source is None:
         source = "mnist" if mnist_cache.load_fast() is not None else "sample"
     ds = load_mnist(source)
@@ -64,8 +64,8 @@ def _data(source):
 
 
 def nnscratch_epoch(X, y, repeats):
-    from .network import Network
-    from .train import fit
+    from ..network import Network
+    from ..train import fit
     return best_of(lambda: fit(Network(EPOCH_SIZES, seed=0), X, y, epochs=1, batch_size=EPOCH_BATCH,
                              optimizer="sgd", lr=0.1), repeats)
 
@@ -89,7 +89,7 @@ def epoch_products_only(X, repeats):
 def classic_products_only(X, steps, repeats):
     """Seconds for just the two 60,000 x 784 x 10 products of ``steps`` full-batch iterations of
     784-10-10, chunked as nnscratch does (X read from memory once per iteration)."""
-    from .network import _CHUNK_ROWS
+    from ..network import _CHUNK_ROWS
     rng = np.random.default_rng(0)
     W1 = (rng.random((784, 10)) - 0.5).astype(np.float32)
     dZ1 = rng.random((len(X), 10), dtype=np.float32)
@@ -127,9 +127,9 @@ def torch_epoch(X, y, repeats):
 def classic_vs_notebook(X, y, steps, repeats):
     """Seconds for ``steps`` full-batch iterations: (nnscratch classic, the notebook's code)."""
     from . import notebook
-    from .network import Network
-    from .presets import preset_config
-    from .train import fit
+    from ..network import Network
+    from ..presets import preset_config
+    from ..train import fit
     sizes, net_kwargs, fit_kwargs = preset_config("classic")
     fit_kwargs.pop("steps")
     ours = best_of(lambda: fit(Network(sizes, **net_kwargs), X, y, steps=steps, **fit_kwargs), repeats)

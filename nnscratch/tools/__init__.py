@@ -1,0 +1,1 @@
+"""Tools around the engine: the command line, the benchmark and the notebooks' original code (the baseline)."""
