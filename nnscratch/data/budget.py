@@ -70,13 +70,15 @@ def get_budget() -> SlotLimiter:
 
 
 class _Deadline:
-    """Quacks like the ``cancel`` event ``SlotLimiter.acquire`` polls: set once ``seconds`` have passed."""
+    """Quacks like the ``cancel`` event ``SlotLimiter.acquire`` polls: set once ``seconds`` have passed
+    (and not at the first look, so ``timeout=0`` still takes a free slot)."""
 
     def __init__(self, seconds):
-        self.at = time.monotonic() + seconds
+        self.at, self.looked = time.monotonic() + seconds, False
 
     def is_set(self) -> bool:
-        return time.monotonic() >= self.at
+        first, self.looked = not self.looked, True
+        return not first and time.monotonic() >= self.at
 
 
 @contextlib.contextmanager

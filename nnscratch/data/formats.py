@@ -22,7 +22,7 @@ import zlib
 
 import numpy as np
 
-from ..errors import DataFormatError
+from ..errors import DataFormatError, NNScratchError
 from .budget import checkpoint
 from .limits import MAX_ARRAY_BYTES, MAX_BYTES, MAX_CSV_LINES, MAX_DIGITS, MAX_RATIO, MAX_ZIP_MEMBERS, RATIO_FLOOR
 
@@ -34,7 +34,7 @@ def guard(name):
     """Turn any unexpected exception from third-party code into a one-line DataFormatError."""
     try:
         yield
-    except DataFormatError:
+    except NNScratchError:  # ours already (a DataFormatError, or ParseCancelled from a checkpoint)
         raise
     except MemoryError:
         raise

@@ -19,13 +19,14 @@ from ..drawing.preprocess import read_gray, to_mnist_uint8
 class PixelBudget:
     """Pixels the images of one dataset may still decode, together (``MAX_FOLDER_PIXELS``)."""
 
-    def __init__(self, name: str, pixels: int = MAX_FOLDER_PIXELS):
-        self.name, self.left = name, pixels
+    def __init__(self, name: str, pixels: int | None = None):
+        self.name, self.total = name, MAX_FOLDER_PIXELS if pixels is None else pixels
+        self.left = self.total
 
     def spend(self, pixels: int) -> None:
         self.left -= pixels
         if self.left < 0:
-            raise DataFormatError(f"{self.name}: its images hold more than {MAX_FOLDER_PIXELS >> 20} M pixels in all; "
+            raise DataFormatError(f"{self.name}: its images hold more than {self.total / 1e6:.0f} M pixels in all; "
                                   "MNIST-style digits are small (28x28): shrink them first")
 
 
@@ -44,7 +45,8 @@ def decode_image(data: bytes, name: str, budget: PixelBudget | None = None) -> n
         except Exception:  # noqa: BLE001 - not an image: read_gray below says so in its own words
             w = h = 0
         if w * h > MAX_IMAGE_PIXELS:
-            raise DataFormatError(f"{name}: image is {w}x{h}; a digit needs at most {MAX_IMAGE_PIXELS >> 20} M pixels")
+            raise DataFormatError(f"{name}: image is {w}x{h}; a digit in a dataset may have at most "
+                                  f"{MAX_IMAGE_PIXELS / 1e6:.3g} M pixels: scale it down")
         if budget is not None:
             budget.spend(w * h)
         _, gray = read_gray(data, max_pixels=MAX_IMAGE_PIXELS, name=name)
