@@ -162,6 +162,9 @@ def read_gray(source, max_pixels=MAX_PICTURE_PIXELS, name=None) -> tuple[str, np
             gray = np.asarray(img.convert("L"))
     except FileNotFoundError:
         raise DataFormatError(f"image file not found: {name}; check the path") from None
+    except Image.DecompressionBombError:  # Pillow's own limit, met before ours could look at the size
+        raise DataFormatError(f"{name}: image claims more pixels than Pillow will decode; too large for a digit "
+                              "(scale it down)") from None
     except DataFormatError:
         raise
     except MemoryError:
