@@ -20,6 +20,9 @@ What it does (one ``streamlit run streamlit_app.py``, headless, 127.0.0.1, a fre
 - Server memory: the kernel's peak RSS of the server (``VmHWM``, reset per phase through
   ``/proc/<pid>/clear_refs``), so no spike between two samples is missed.
 
+A third phase **C** repeats B's uploads with a 5-byte bad file each: the cost of 30 people uploading at
+the same moment whatever they upload (HTTP, a Train page rerun each), to set B's cost apart.
+
 Prints, for each phase: peak server RSS, drawing latencies (protocol send -> Prediction, p50/p95) and
 lost strokes or error boxes; for phase B every uploader's message and its time. Targets (issue #16):
 peak RSS < 1.5 GB, every uploader gets a one-line error, drawers keep their p95 with 0 errors.
@@ -222,12 +225,13 @@ async def run(args):
         records, _ = await draw_phase(drawers, digits, args.phase, args, rng)
         results["A"] = show_phase("A  drawing only     ", records, peak.peak_mb(), L.rss_mb(proc.pid))
 
-        async def all_upload():
-            return await asyncio.gather(*(u.upload(kinds[i % len(kinds)][1]) for i, u in enumerate(uploaders)))
+        async def all_upload(files_of):
+            return await asyncio.gather(*(u.upload(files_of(i)) for i, u in enumerate(uploaders)))
 
         peak.reset()
         t0 = time.perf_counter()
-        records, seen = await draw_phase(drawers, digits, args.phase, args, rng, all_upload())
+        records, seen = await draw_phase(drawers, digits, args.phase, args, rng,
+                                         all_upload(lambda i: kinds[i % len(kinds)][1]))
         results["B"] = show_phase("B  drawing + bombs  ", records, peak.peak_mb(), L.rss_mb(proc.pid))
         print(f"   uploads answered within {time.perf_counter() - t0:.1f} s of the start of phase B"
               f"{'' if exact else ' (peak RSS not resettable here: VmHWM since start)'}")
@@ -239,12 +243,23 @@ async def run(args):
             shown = r["error"] if r["error"] is not None else f"NO ERROR: {r.get('texts')}"
             print(f"   {u.name:>5} {kind:<7} {r['seconds']:5.1f} s  waits {r['waits']:>2}  {shown[:150]}")
         results["uploads"] = [dict(kind=kinds[i % len(kinds)][0], **r) for i, r in enumerate(seen)]
-        a, b = results["A"], results["B"]
+        # control: the same 30 uploads at once, of a 5-byte bad file: what 30 people uploading costs anyway
+        peak.reset()
+        records, tiny = await draw_phase(drawers, digits, args.phase, args, rng,
+                                         all_upload(lambda i: [(f"hello{i}.csv", b"hello")]))
+        results["C"] = show_phase("C  drawing + 5-byte files", records, peak.peak_mb(), L.rss_mb(proc.pid))
+        print(f"   uploaders told: {sum(r['error'] is not None for r in tiny)}/{len(tiny)}, "
+              f"slowest {max(r['seconds'] for r in tiny):.1f} s")
+        a, b, c = results["A"], results["B"], results["C"]
+        ratio = lambda x, y: (x or 0) / (y or 1)  # noqa: E731
         print(f"verdict: peak RSS {b['peak_rss_mb']:.0f} MB (target < {TARGET_RSS_MB}); uploaders with a one-line error "
-              f"{ok}/{len(uploaders)}; drawing p95 {1000 * (b['p95'] or 0):.0f} ms vs {1000 * (a['p95'] or 0):.0f} ms "
-              f"without bombs ({(b['p95'] or 0) / (a['p95'] or 1):.2f}x); drawing errors {b['errors']}")
+              f"{ok}/{len(uploaders)}; drawing p95 {1000 * (b['p95'] or 0):.0f} ms with bombs vs "
+              f"{1000 * (a['p95'] or 0):.0f} ms drawing only ({ratio(b['p95'], a['p95']):.2f}x) and "
+              f"{1000 * (c['p95'] or 0):.0f} ms with 5-byte files ({ratio(b['p95'], c['p95']):.2f}x); "
+              f"drawing errors {b['errors']}")
         results["verdict"] = dict(rss_ok=b["peak_rss_mb"] < TARGET_RSS_MB, uploaders_ok=ok, uploaders=len(uploaders),
-                                  p95_ratio=(b["p95"] or 0) / (a["p95"] or 1), drawing_errors=b["errors"])
+                                  p95_vs_drawing_only=ratio(b["p95"], a["p95"]), p95_vs_tiny=ratio(b["p95"], c["p95"]),
+                                  drawing_errors=b["errors"])
     finally:
         for s in drawers + [u.s for u in uploaders]:
             try:
