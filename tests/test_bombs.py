@@ -229,17 +229,17 @@ def test_float64_mnist_sized_npz_is_refused_but_float32_converts_in_chunks():
 # ------------------------------------------------------------------------------------ the parse budget
 def test_parse_budget_runs_at_most_its_slots_and_serves_in_order():
     slots = budget.SlotLimiter(2)
-    gate, running, peak, order = threading.Event(), [], [0], []
+    gates, running, peak, started = [threading.Event() for _ in range(5)], [], [0], []
     lock = threading.Lock()
 
     def work(i):
         with lock:
             running.append(i)
+            started.append(i)
             peak[0] = max(peak[0], len(running))
-        gate.wait(10)
+        gates[i].wait(10)
         with lock:
             running.remove(i)
-            order.append(i)
         return i
 
     jobs = []
@@ -256,9 +256,16 @@ def test_parse_budget_runs_at_most_its_slots_and_serves_in_order():
     with pytest.raises(budget.ParseCancelled):
         jobs[3].outcome()
     assert jobs[4].position == 2
-    gate.set()
+    gates[0].set()  # one slot frees: the head of the queue (2) gets it, 4 moves up
+    assert jobs[0].wait(10)
+    deadline = time.monotonic() + 5
+    while jobs[2].state != "parsing" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert jobs[2].state == "parsing" and jobs[4].position == 1
+    for g in gates:
+        g.set()
     assert all(j.wait(10) for j in jobs)
-    assert peak[0] == 2 and sorted(order[:2]) == [0, 1] and order[2:] == [2, 4]
+    assert peak[0] == 2 and sorted(started[:2]) == [0, 1] and started[2:] == [2, 4]
     assert [j.outcome() for j in (jobs[0], jobs[2], jobs[4])] == [0, 2, 4]
 
 
