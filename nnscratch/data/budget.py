@@ -25,7 +25,7 @@ import threading
 import time
 
 from ..errors import NNScratchError
-from ..worker import SlotLimiter
+from ..limiter import SlotLimiter
 
 log = logging.getLogger(__name__)
 
