@@ -113,8 +113,8 @@ def mismatches(lock: str | Path | None = None, names=WATCHED) -> list[Mismatch]:
 def warning_text(found: list[Mismatch]) -> str:
     """One short paragraph for the app (Markdown) and the CLI: what differs and what to do."""
     listed = "; ".join(m.describe() for m in found)
-    return (f"Untested versions: {listed}. The app runs, but the drawing canvas or other parts may "
-            f"misbehave. To get the tested set, run `{INSTALL_HINT}` (then restart the app).")
+    return (f"Untested versions: {listed}. The app runs, but the drawing canvas may misbehave. "
+            f"For the tested set: `{INSTALL_HINT}`, then restart the app.")
 
 
 def version_text(lock: str | Path | None = None) -> str:
