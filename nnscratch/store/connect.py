@@ -44,6 +44,11 @@ def resolve_url(url: str | None = None) -> str:
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     elif scheme not in ("sqlite", "sqlite+pysqlite"):
         raise StoreError(f"{DB_ENV}: unsupported database {scheme!r}; {URL_HELP}")
+    from sqlalchemy.engine import make_url
+    try:
+        make_url(url)
+    except Exception:  # noqa: BLE001 - ArgumentError, ValueError (a bad port...): say what a good URL looks like
+        raise StoreError(f"{DB_ENV}: {safe_url(url)} is not a database URL; {URL_HELP}") from None
     return url
 
 
@@ -69,10 +74,7 @@ def make_engine(url: str):
     import sqlalchemy as sa
     from sqlalchemy.engine import make_url
 
-    try:
-        u = make_url(url)
-    except Exception:  # noqa: BLE001 - ArgumentError and friends: say what a good URL looks like
-        raise StoreError(f"{DB_ENV}: {safe_url(url)} is not a database URL; {URL_HELP}") from None
+    u = make_url(resolve_url(url))
     if u.get_backend_name() == "sqlite":
         path = sqlite_path(u)
         if path is not None:
