@@ -158,7 +158,7 @@ HOSTILE = st.one_of(
     st.text(max_size=60),
     st.sampled_from(["<script>alert(1)</script>", "'; DROP TABLE runs; --", "Robert'); DELETE FROM runs;--",
                      "**bold** [x](javascript:alert(1))", "=HYPERLINK(\"http://x\")", "\x00\x1b[31mred\x07",
-                     "👩‍👩‍👧‍👦🔥" * 10, "\u202eevil\u200b", "a" * 10_000, "\t\n\r", ""]),
+                     "👩‍👩‍👧‍👦🔥" * 10, "\u202eevil\u200b", "lone \ud800 surrogate", "a" * 10_000, "\t\n\r", ""]),
     st.text(min_size=1, max_size=40).map(lambda t: (t * (10_240 // len(t) + 1))[:10_240]),  # 10 kB strings
 )
 
@@ -235,3 +235,16 @@ def test_downsample_history():
     assert downsample_history(h) == h and downsample_history([]) == {}
     nan = downsample_history([{"step": 1, "loss": float("nan"), "val_acc": None}])
     assert nan["loss"] == [None]
+
+
+def test_board_snapshot_for_the_class_page(store):
+    a = [store.save_run(make_run(owner="alice", test_acc=0.8 + i / 100, created_at=100.0 + i)) for i in range(3)]
+    m = store.save_run(make_run(owner="bob", data=MNIST, test_acc=0.99, created_at=200.0))
+    store.heartbeat("alice", "ada", training=True)
+    b = store.board(owner="alice", latest_curves=2)
+    assert (b.data_kind, b.data_label) == ("sample", SAMPLE["label"])  # the source with most runs
+    assert [r.id for r in b.leaderboard] == a[::-1] and [r.id for r in b.mine] == a[::-1]
+    assert [r.id for r in b.latest] == [m, a[2]] and all(r.history["step"] for r in b.latest)
+    assert b.counts["runs"] == 4 and b.online == {"online": 1, "training": 1}
+    assert [r.id for r in store.board("mnist", MNIST["label"]).leaderboard] == [m]
+    assert store.board(owner=None).mine == []

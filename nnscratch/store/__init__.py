@@ -9,7 +9,7 @@
     Network.load(store.load_model_bytes(run_id))
 
 Modules: ``connect`` (URLs, engines, errors), ``schema`` (tables, migrations), ``records`` (what is
-written, cleaned), ``runs`` / ``drawings`` (queries), ``outbox`` (runs waiting for the database),
+written, cleaned), ``runs`` / ``drawings`` / ``board`` (queries), ``outbox`` (runs waiting for the database),
 ``people`` (nicknames, owner tokens, instructor key). Every call is one transaction and fails with a
 one-line :class:`~nnscratch.errors.StoreError`, within seconds when the database is unreachable.
 """
@@ -20,6 +20,7 @@ import threading
 
 from ..errors import StoreError
 from .base import StoreBase
+from .board import Board, BoardQueries
 from .connect import DB_ENV, default_url, resolve_url, safe_url
 from .drawings import DrawingQueries
 from .outbox import Outbox, Pending
@@ -29,13 +30,13 @@ from .records import MAX_MODEL_BYTES, MAX_POINTS, DrawingRecord, RunRecord, down
 from .runs import Run, RunQueries
 from .schema import LATEST as SCHEMA_VERSION
 
-__all__ = ["Store", "StoreError", "RunRecord", "DrawingRecord", "Run", "Pending", "clean_nickname",
+__all__ = ["Store", "StoreError", "Board", "RunRecord", "DrawingRecord", "Run", "Pending", "clean_nickname",
            "check_instructor_key", "instructor_key_set", "owner_hash", "server_name", "downsample_history",
            "default_url", "resolve_url", "safe_url", "get_store", "DB_ENV", "ANONYMOUS", "NICKNAME_MAX",
            "MAX_MODEL_BYTES", "MAX_POINTS", "SCHEMA_VERSION"]
 
 
-class Store(StoreBase, RunQueries, DrawingQueries):
+class Store(StoreBase, RunQueries, DrawingQueries, BoardQueries):
     """One database. Thread-safe (a connection pool); make one per process (see :func:`get_store`)."""
 
     def __init__(self, url: str | None = None):

@@ -98,8 +98,12 @@ class DrawingQueries:
 
     def online(self, window: float = ONLINE_WINDOW) -> dict:
         """{"online": sessions seen within ``window`` s, "training": those of them training now}."""
-        since = time.time() - window
-        q = sa.select(sa.func.count(), sa.func.count().filter(presence.c.training)).where(presence.c.last_seen >= since)
         with self._read("cannot read who is online") as conn:
-            n, training = conn.execute(q).one()
+            return self._online(conn, window)
+
+    @staticmethod
+    def _online(conn, window: float = ONLINE_WINDOW) -> dict:
+        q = (sa.select(sa.func.count(), sa.func.count().filter(presence.c.training))
+             .where(presence.c.last_seen >= time.time() - window))
+        n, training = conn.execute(q).one()
         return {"online": int(n), "training": int(training or 0)}

@@ -85,6 +85,9 @@ def downsample_history(rows, max_points: int = MAX_POINTS) -> dict:
 
 def _json(value, what: str, limit: int) -> str:
     try:
+        text = json.dumps(value, allow_nan=False, separators=(",", ":"), default=str, ensure_ascii=False)
+        text.encode("utf-8")  # a lone surrogate cannot be stored as text: escape everything instead
+    except UnicodeEncodeError:
         text = json.dumps(value, allow_nan=False, separators=(",", ":"), default=str)
     except (TypeError, ValueError) as e:
         raise StoreError(f"the run's {what} cannot be stored: {e}") from None

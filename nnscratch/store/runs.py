@@ -124,6 +124,13 @@ class RunQueries:
         """Runs, without curves. ``order="best"``: the leaderboard (test accuracy, best first; runs
         without one last; ties to the earlier run). ``"latest"``: newest first. ``owner`` marks
         the caller's runs ``mine``; ``mine_only`` keeps only those."""
+        with self._read("cannot read the board") as conn:
+            return self._list(conn, data_kind, data_label, owner=owner, mine_only=mine_only, nickname=nickname,
+                              order=order, limit=limit, offset=offset)
+
+    @staticmethod
+    def _list(conn, data_kind=None, data_label=None, *, owner=None, mine_only=False, nickname=None, order="best",
+              limit=50, offset=0) -> list[Run]:
         if order not in ORDERS:
             raise StoreError(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
         me = owner_hash(owner)
@@ -141,8 +148,7 @@ class RunQueries:
         else:
             q = q.order_by(runs.c.created_at.desc(), runs.c.id.desc())
         q = q.limit(max(1, min(int(limit), MAX_LIMIT))).offset(max(0, int(offset)))
-        with self._read("cannot read the board") as conn:
-            return [Run.from_row(r, me) for r in conn.execute(q)]
+        return [Run.from_row(r, me) for r in conn.execute(q)]
 
     def get_run(self, run_id: int, owner: str | None = None) -> Run:
         """One run with its curves (``run.history``); StoreError if there is no such run."""
@@ -179,19 +185,27 @@ class RunQueries:
 
     def counts(self) -> dict:
         """Board totals: runs, people (distinct nicknames), runs per data kind, labelled drawings."""
-        from .schema import drawings
         with self._read("cannot read the board") as conn:
-            kinds = dict(conn.execute(sa.select(runs.c.data_kind, sa.func.count()).group_by(runs.c.data_kind)).all())
-            people = conn.execute(sa.select(sa.func.count(sa.distinct(runs.c.nickname)))).scalar()
-            n_draw = conn.execute(sa.select(sa.func.count()).select_from(drawings)).scalar()
+            return self._counts(conn)
+
+    @staticmethod
+    def _counts(conn) -> dict:
+        from .schema import drawings
+        kinds = dict(conn.execute(sa.select(runs.c.data_kind, sa.func.count()).group_by(runs.c.data_kind)).all())
+        people = conn.execute(sa.select(sa.func.count(sa.distinct(runs.c.nickname)))).scalar()
+        n_draw = conn.execute(sa.select(sa.func.count()).select_from(drawings)).scalar()
         return {"runs": int(sum(kinds.values())), "people": int(people or 0), "by_kind": kinds, "drawings": int(n_draw)}
 
     def data_sources(self) -> list[tuple[str, str, int]]:
         """(kind, label, number of runs) of every data source on the board, most runs first."""
-        q = (sa.select(runs.c.data_kind, runs.c.data_label, sa.func.count().label("n"))
-             .group_by(runs.c.data_kind, runs.c.data_label).order_by(sa.desc("n")))
         with self._read("cannot read the board") as conn:
-            return [(k, lab, int(n)) for k, lab, n in conn.execute(q)]
+            return self._sources(conn)
+
+    @staticmethod
+    def _sources(conn) -> list[tuple[str, str, int]]:
+        q = (sa.select(runs.c.data_kind, runs.c.data_label, sa.func.count().label("n"))
+             .group_by(runs.c.data_kind, runs.c.data_label).order_by(sa.desc("n"), runs.c.data_kind, runs.c.data_label))
+        return [(k, lab, int(n)) for k, lab, n in conn.execute(q)]
 
     def export_csv(self) -> str:
         """The whole board as CSV text (no owner tokens, no model bytes). A cell a spreadsheet would
