@@ -1,22 +1,23 @@
 """nnscratch: watch a from-scratch NumPy network learn MNIST, look at its weights, draw a digit.
 
 Run:  streamlit run streamlit_app.py
-This file is the frame around every page: page config, navigation and the sidebar.
+This file only routes: page config, navigation, the sidebar. The pages are in app/pages/.
 
-The pages live in app/pages/, deliberately NOT pages/: Streamlit treats a pages/ folder as the old
-automatic multipage mode until some session has run st.navigation, so a fresh server whose first
-visitor opens a deep link (e.g. /draw) would skip this file (no sidebar, no session set-up).
+The pages live in app/pages/, deliberately NOT a top-level pages/: Streamlit treats a pages/ folder
+beside this file as the old automatic multipage mode until some session has run st.navigation, so a
+fresh server whose first visitor opens a deep link (e.g. /draw) would skip this file (no sidebar, no
+session set-up).
 """
-
-import time
 
 import streamlit as st
 
-st.session_state["_run_t0"] = time.perf_counter()  # for the server-side timing of a drawing
+from app import timing
+
+timing.mark_run_start()  # for the server-side timing of a drawing
 st.set_page_config(page_title="nnscratch: a neural network from scratch", layout="wide",
                    initial_sidebar_state="expanded")
 
-import app_state  # noqa: E402  (after set_page_config: it may create cached resources)
+from app import runs, session, ui  # noqa: E402  (after set_page_config: they may create cached resources)
 
 PAGES = [
     st.Page("app/pages/home.py", title="Home", icon=":material/home:", default=True),
@@ -28,13 +29,13 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-app_state.ss()
-app_state.reclaim_runs()
-app_state.style()
-if app_state.sync_worker():
+session.state()
+runs.reclaim()
+ui.style()
+if runs.adopt_finished():
     st.toast("Training finished: your model is now the current model.", icon=":material/check_circle:")
-app_state.show_flash()
+ui.show_flash()
 try:
     page.run()
 finally:
-    app_state.sidebar()  # after the page, so what a person came for is computed and sent first
+    ui.sidebar()  # after the page, so what a person came for is computed and sent first

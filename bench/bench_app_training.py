@@ -3,7 +3,7 @@
 "Headless": ``nnscratch.fit`` called directly, as the CLI does.
 "App": the same run the way the Train page runs it: a ``TrainingWorker`` thread (callback appending
 rows under a lock, stop/pause events, slot limiter) while the page's live fragment polls it every
-0.5 s (snapshot, copy of the rows, ``viz.history_table``, the two Vega-Lite chart specs and the
+0.5 s (snapshot, copy of the rows, ``charts.history_table``, the two Vega-Lite chart specs and the
 table serialised the way ``st.vega_lite_chart`` sends them) and the sidebar's status fragment polls every 1 s. With
 ``--weights`` the Weights page's live view (a 64-tile weight grid image every 1 s) is added too.
 
@@ -31,22 +31,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import nnscratch  # noqa: E402
-from nnscratch import viz  # noqa: E402
-from nnscratch import worker as W  # noqa: E402
+from app import charts  # noqa: E402
+from nnscratch import plots, worker  # noqa: E402
+from nnscratch.data.splits import prepare_arrays  # noqa: E402
+from nnscratch.limiter import SlotLimiter  # noqa: E402
+from nnscratch.recipe import preset_recipe  # noqa: E402
 
 
-def config(preset: str, epochs: int | None, seed: int = 0) -> W.TrainConfig:
-    sizes, net_kw, fit_kw = nnscratch.preset_config(preset)
-    steps = fit_kw.get("steps")
-    return W.TrainConfig(hidden=tuple(sizes[1:-1]), activation=net_kw["activation"], init=net_kw["init"],
-                         optimizer=fit_kw["optimizer"], lr=fit_kw["lr"], schedule=fit_kw["schedule"],
-                         batch_size=fit_kw["batch_size"], epochs=epochs or fit_kw.get("epochs") or steps,
-                         weight_decay=fit_kw.get("weight_decay", 0.0), seed=seed,
-                         augment=bool(fit_kw.get("augment", False)), preset=preset)
+def config(preset: str, epochs: int | None, seed: int = 0):
+    recipe = preset_recipe(preset)
+    return recipe.replace(seed=seed, epochs=epochs) if epochs else recipe.replace(seed=seed)
 
 
 def headless(cfg, a) -> tuple[float, int]:
-    net = nnscratch.Network(cfg.sizes, activation=cfg.activation, init=cfg.init, seed=cfg.seed)
+    net = cfg.network()
     t = time.perf_counter()
     hist = nnscratch.fit(net, a.X_train, a.y_train, X_val=a.X_val, y_val=a.y_val, **cfg.fit_kwargs())
     return time.perf_counter() - t, hist.rows[-1]["samples"]
@@ -57,13 +55,12 @@ def _chart_payload(df, x: str = "step") -> int:
     Vega-Lite specs as JSON plus the table as Arrow bytes, as st.vega_lite_chart sends them."""
     from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
-    specs = json.dumps(viz.loss_chart_spec(x)) + json.dumps(viz.accuracy_chart_spec(x))
+    specs = json.dumps(charts.loss_chart_spec(x)) + json.dumps(charts.accuracy_chart_spec(x))
     return len(specs) + 2 * len(convert_anything_to_arrow_bytes(df))
 
 
 def in_app(cfg, a, weights: bool = False) -> tuple[float, int, int]:
-    net = nnscratch.Network(cfg.sizes, activation=cfg.activation, init=cfg.init, seed=cfg.seed)
-    w = W.TrainingWorker(net, a, cfg, limiter=W.SlotLimiter(1))
+    w = worker.TrainingWorker(cfg.network(), a, cfg, limiter=SlotLimiter(1))
     polls = [0]
     stop = threading.Event()
 
@@ -72,7 +69,7 @@ def in_app(cfg, a, weights: bool = False) -> tuple[float, int, int]:
             w.snapshot()
             rows = w.rows()
             if rows:
-                _chart_payload(viz.history_table(rows))
+                _chart_payload(charts.history_table(rows))
             polls[0] += 1
 
     def sidebar_fragment():  # run_every=1.0 in the sidebar
@@ -82,7 +79,7 @@ def in_app(cfg, a, weights: bool = False) -> tuple[float, int, int]:
     def weights_fragment():  # run_every=1.0 on the Weights page
         while not stop.wait(1.0):
             p = w.live_params()
-            viz.weight_grid_image(p["W1"], count=64)
+            plots.weight_grid_image(p["W1"], count=64)
 
     pollers = [threading.Thread(target=page_fragment), threading.Thread(target=sidebar_fragment)]
     if weights:
@@ -96,7 +93,7 @@ def in_app(cfg, a, weights: bool = False) -> tuple[float, int, int]:
     stop.set()
     for p in pollers:
         p.join()
-    if w.status != W.COMPLETED:
+    if w.status != worker.COMPLETED:
         raise SystemExit(f"app run ended {w.status}: {w.error}")
     return wall, w.last_row()["samples"], polls[0]
 
@@ -111,7 +108,7 @@ def main(argv=None):
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
-    a = W.prepare_arrays(nnscratch.load_mnist(args.data))
+    a = prepare_arrays(nnscratch.load_mnist(args.data))
     cfg = config(args.preset, args.epochs)
     headless(config(args.preset, 1), a)  # warm-up: imports, BLAS threads, caches
     rows = []

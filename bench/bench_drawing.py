@@ -15,7 +15,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nnscratch import Network, viz  # noqa: E402
+from nnscratch import Network, plots  # noqa: E402
 from nnscratch.drawing import preprocess  # noqa: E402
 from nnscratch.tools import bench  # noqa: E402
 from nnscratch.augment import random_affine  # noqa: E402
@@ -41,7 +41,7 @@ def main():
     canvas[40:62, 60:200, :3] = 255
     print(f"preprocess one canvas drawing: {best_of(lambda: preprocess.to_mnist(canvas)) * 1e3:.2f} ms")
     W1 = rng.normal(size=(784, 800)).astype(np.float32)
-    t_grid = best_of(lambda: viz.weight_grid_image(W1, start=64, count=64, selected=70, zoom=4), k=5)
+    t_grid = best_of(lambda: plots.weight_grid_image(W1, start=64, count=64, selected=70, zoom=4), k=5)
     print(f"Weights page grid image, 64 tiles: {t_grid * 1e3:.1f} ms")
 
 

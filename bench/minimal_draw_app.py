@@ -34,13 +34,13 @@ def model():
     path = ROOT / "models" / "mnist_mlp.npz"
     if path.is_file():
         return nnscratch.Network.load(path)
-    # The same starter the real app trains (app_state._starter_model) when the shipped file is missing.
-    from nnscratch import worker as W
+    # The same starter the real app trains (app.resources._starter_model) when the shipped file is missing.
+    from nnscratch.data.splits import prepare_arrays
 
-    arrays = W.prepare_arrays(nnscratch.load_mnist("sample"))
-    cfg = W.TrainConfig(hidden=(64,), optimizer="adam", lr=2e-3, batch_size=64, epochs=3, seed=0)
-    net = nnscratch.Network(cfg.sizes, seed=0)
-    nnscratch.fit(net, arrays.X_train, arrays.y_train, **cfg.fit_kwargs())
+    arrays = prepare_arrays(nnscratch.load_mnist("sample"))
+    recipe = nnscratch.Recipe(hidden=(64,), batch_size=64, epochs=3)
+    net = recipe.network()
+    nnscratch.fit(net, arrays.X_train, arrays.y_train, **recipe.fit_kwargs())
     return net
 
 

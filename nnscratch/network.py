@@ -1,42 +1,48 @@
-"""A fully connected network with a softmax output, forward and backward in plain NumPy.
+"""A fully connected network with a softmax output: the forward pass, the backward pass, nothing else.
 
 Layout (row-major, one sample per row, unlike the notebooks' transposed layout):
 
     A0 = X                      (n, 784)
     Zl = A(l-1) @ Wl + bl       Wl: (size[l-1], size[l]),  bl: (size[l],)
-    Al = act(Zl)                for hidden layers
+    Al = g(Zl)                  for hidden layers
     AL = softmax(ZL)            (n, 10), the class probabilities
+    loss = mean_i -log AL[i, y_i]
 
 ``W1`` has one *column* per hidden unit: ``W1[:, j].reshape(28, 28)`` is what unit j looks for.
+Saving and loading live in ``checkpoint.py``.
 """
 
-import io
-import json
-import os
-import tempfile
-import time
-from pathlib import Path
+from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .errors import ConfigError, DataFormatError, ModelFileError
+from .errors import ConfigError
 
-__all__ = ["Network", "ACTIVATIONS", "INITS"]
+__all__ = ["Network", "ACTIVATIONS", "INITS", "softmax", "log_softmax", "softmax_cross_entropy"]
 
 LEAKY_SLOPE = 0.01
 # Rows per chunk in large batches: 1,024 x 784 float32 is 3.2 MB, which stays in cache between the
-# forward product and the backward one (measured fastest of 512-4096 on 2- and 4-core machines).
+# forward product and the backward one.
 _CHUNK_ROWS = 1024
 
 
-# Each activation: f(Z) -> A, and dA -> dZ given (Z, A). Written in place where it is safe: the
-# backward pass owns dA and nothing else reads it afterwards.
+class Activation(NamedTuple):
+    """g(Z) -> A, and dA -> dZ given (Z, A); the formulas are what the How it works page shows."""
+
+    forward: Callable
+    backward: Callable
+    formula: str  # LaTeX of g
+    slope: str  # LaTeX of g'
+    needs_z: bool = False  # the backward pass reads Z itself (the others read A; relu's forward overwrites Z)
+
+
+# Written in place where it is safe: the backward pass owns dA and nothing else reads it afterwards.
 def _relu(Z):
     return np.maximum(Z, 0, out=Z)  # Z is not needed again: relu' is read off A
 
 
 def _relu_back(dA, Z, A):
-    return np.multiply(dA, A > 0, out=dA)  # 5x faster than masked assignment dA[A <= 0] = 0
+    return np.multiply(dA, A > 0, out=dA)  # a multiplication, much faster than masked assignment
 
 
 def _leaky_relu(Z):
@@ -68,49 +74,45 @@ def _tanh_back(dA, Z, A):
 
 
 ACTIVATIONS = {
-    "relu": (_relu, _relu_back),
-    "leaky_relu": (_leaky_relu, _leaky_relu_back),
-    "sigmoid": (_sigmoid, _sigmoid_back),
-    "tanh": (_tanh, _tanh_back),
+    "relu": Activation(_relu, _relu_back, r"\mathrm{ReLU}(z) = \max(z, 0)", r"g'(Z) = [Z > 0]"),
+    "leaky_relu": Activation(_leaky_relu, _leaky_relu_back, r"\mathrm{LeakyReLU}(z) = \max(z, 0.01 z)",
+                             r"g'(Z) = [Z > 0] + 0.01\,[Z \le 0]", needs_z=True),
+    "sigmoid": Activation(_sigmoid, _sigmoid_back, r"\sigma(z) = 1 / (1 + e^{-z})", r"g'(Z) = A (1 - A)"),
+    "tanh": Activation(_tanh, _tanh_back, r"\tanh(z)", r"g'(Z) = 1 - A^2"),
 }
-# Activations whose backward pass needs Z itself (relu's reads A; its forward overwrites Z).
-_NEEDS_Z = {"leaky_relu"}
 
-INITS = ("classic", "he", "xavier")
+INITS = ("he", "xavier", "classic")
 
 
-def softmax(Z):
-    """Row-wise softmax, stable for any logits: exp(z - max z) / sum."""
-    E = np.exp(Z - Z.max(axis=1, keepdims=True))
-    E /= E.sum(axis=1, keepdims=True)
-    return E
+def log_softmax(Z, axis=1):
+    """log softmax along ``axis`` via log-sum-exp: z - max z - log sum exp(z - max z), finite for any logits."""
+    shifted = Z - Z.max(axis=axis, keepdims=True)
+    shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return shifted
 
 
-def log_softmax(Z):
-    """Row-wise log softmax via log-sum-exp, so huge logits give finite values."""
-    shifted = Z - Z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+def softmax(Z, axis=1):
+    """exp(z_k) / sum_j exp(z_j) along ``axis``, computed as exp(log_softmax): stable for any logits."""
+    return np.exp(log_softmax(Z, axis))
 
 
-def _softmax_cross_entropy(ZL, y, n):
-    """Loss, correct count and gradient of the output layer for the rows ZL (m, k) of a batch of n.
+def softmax_cross_entropy(ZL, y, n):
+    """Loss, correct count and output gradient for the rows ZL (m, k) of a batch of n rows.
 
-    Returns (sum over rows of loss_i, number of rows whose argmax is y_i, dZ) where
-    loss_i = logsumexp(z_i) - z_i[y_i] (stable for any logits) and dZ = (softmax(ZL) - onehot(y)) / n,
-    (m, k): the gradient of the batch's *mean* loss.
+    Returns (sum over rows of -log softmax(z_i)[y_i], number of rows whose argmax is y_i, dZ) with
+    dZ = (softmax(ZL) - onehot(y)) / n, shape (m, k): the gradient of the batch's *mean* loss.
     """
-    # Worked on as (k, m), classes by rows: reductions over 10 classes then run along contiguous
-    # memory, which makes this step 1.5-2x faster; dZ comes back as a (m, k) view.
+    # Worked on as (k, m), classes by rows: the reductions over 10 classes then run along contiguous
+    # memory; dZ comes back as a (m, k) view.
     ZT = np.ascontiguousarray(ZL.T)
-    cols = np.arange(len(y))
+    rows = np.arange(len(y))
     n_correct = int(np.count_nonzero(ZT.argmax(axis=0) == y))
-    ZT -= ZT.max(axis=0)
-    E = np.exp(ZT)
-    S = E.sum(axis=0)
-    loss_sum = float(np.log(S).sum() - ZT[y, cols].sum())
-    E *= (1 / n) / S
-    E[y, cols] -= 1 / n
-    return loss_sum, n_correct, E.T
+    logP = log_softmax(ZT, axis=0)
+    loss_sum = -float(logP[y, rows].sum())
+    dZ = np.exp(logP, out=logP)  # softmax(ZL), classes by rows
+    dZ[y, rows] -= 1
+    dZ *= 1 / n
+    return loss_sum, n_correct, dZ.T
 
 
 class Network:
@@ -119,8 +121,8 @@ class Network:
     Parameters
     ----------
     sizes : list of int, at least [inputs, outputs]; ``[784, 10]`` is logistic regression.
-    activation : "relu", "leaky_relu", "sigmoid" or "tanh" (all hidden layers).
-    init : "classic" (the notebooks' U[-0.5, 0.5) for weights and biases), "he" or "xavier".
+    activation : a key of ACTIVATIONS (all hidden layers).
+    init : "he", "xavier" or "classic" (the notebooks' U[-0.5, 0.5) for weights and biases).
     seed : int, seeds the initial weights.
     dtype : np.float32 (fast) or np.float64 (for gradient checks).
     """
@@ -146,7 +148,7 @@ class Network:
         self.init = init
         self.seed = int(seed)
         self.dtype = dtype
-        self.meta = {}
+        self.meta = {}  # how the model was made: see checkpoint.ModelMeta
 
     # ---- shape facts -------------------------------------------------------------------------
     @property
@@ -165,7 +167,6 @@ class Network:
     def __repr__(self):
         return f"Network({self.sizes}, activation={self.activation!r}, init={self.init!r})"
 
-    # ---- forward -----------------------------------------------------------------------------
     def _check_X(self, X):
         X = np.asarray(X)
         if X.ndim == 1:
@@ -176,48 +177,46 @@ class Network:
             X = X.astype(self.dtype)
         return X
 
-    def _forward(self, X, keep):
-        """Return the logits ZL and, if ``keep``, the per-layer (Z, A) cache for backprop."""
-        act = ACTIVATIONS[self.activation][0]
-        A, cache = X, []
-        for l in range(1, self.n_layers):
+    # ---- forward -----------------------------------------------------------------------------
+    def forward(self, X, keep_z=False):
+        """The forward pass: (ZL, layers), ZL the (n, 10) scores and layers[l-1] = (Zl, Al) of each hidden layer.
+
+        Zl is None unless ``keep_z`` or the activation's slope needs it (relu overwrites Z with A).
+        """
+        g = ACTIVATIONS[self.activation]
+        A, layers = X, []
+        for l in range(1, self.n_layers + 1):
             Z = A @ self.params[f"W{l}"]
             Z += self.params[f"b{l}"]
-            Zkeep = Z.copy() if keep and self.activation in _NEEDS_Z else None
-            A = act(Z)
-            if keep:
-                cache.append((Zkeep, A))
-        L = self.n_layers
-        Z = A @ self.params[f"W{L}"]
-        Z += self.params[f"b{L}"]
-        return Z, cache
+            if l == self.n_layers:
+                return Z, layers
+            Z_kept = Z.copy() if keep_z or g.needs_z else None
+            A = g.forward(Z)
+            layers.append((Z_kept, A))
 
     def activations(self, X):
-        """Every layer's values for X, keyed like the equations: A0, Z1, A1, ..., ZL, AL.
+        """Every layer's values for X, keyed like the equations: A0, Z1, A1, ..., ZL, AL (for the app's views).
 
         X: (n, 784). Zl, Al: (n, sizes[l]); AL is the softmax (the probabilities).
         """
         X = self._check_X(X)
-        act = ACTIVATIONS[self.activation][0]
+        ZL, layers = self.forward(X, keep_z=True)
         out = {"A0": X}
-        A = X
-        for l in range(1, self.n_layers + 1):
-            Z = A @ self.params[f"W{l}"] + self.params[f"b{l}"]
-            out[f"Z{l}"] = Z
-            A = act(Z.copy()) if l < self.n_layers else softmax(Z)
-            out[f"A{l}"] = A
+        for l, (Z, A) in enumerate(layers, start=1):
+            out[f"Z{l}"], out[f"A{l}"] = Z, A
+        out[f"Z{self.n_layers}"], out[f"A{self.n_layers}"] = ZL, softmax(ZL)
         return out
 
     def predict_proba(self, X, batch_size=8192):
         """Class probabilities, (n, 10); computed in batches so 60,000 rows stay light on memory."""
         X = self._check_X(X)
-        return np.concatenate([softmax(self._forward(X[i:i + batch_size], False)[0])
+        return np.concatenate([softmax(self.forward(X[i:i + batch_size])[0])
                                for i in range(0, max(len(X), 1), batch_size)])[:len(X)]
 
     def predict(self, X, batch_size=8192):
         """Predicted class of each row of X, (n,) int64."""
         X = self._check_X(X)
-        return np.concatenate([self._forward(X[i:i + batch_size], False)[0].argmax(axis=1)
+        return np.concatenate([self.forward(X[i:i + batch_size])[0].argmax(axis=1)
                                for i in range(0, max(len(X), 1), batch_size)])[:len(X)].astype(np.int64)
 
     def accuracy(self, X, y):
@@ -225,7 +224,7 @@ class Network:
         y = np.asarray(y)
         return float((self.predict(X) == y).mean()) if len(y) else float("nan")
 
-    # ---- loss and backward -------------------------------------------------------------------
+    # ---- backward ----------------------------------------------------------------------------
     def loss_and_gradients(self, X, y):
         """Mean cross-entropy over the batch and its gradient for every parameter.
 
@@ -235,24 +234,20 @@ class Network:
         return loss, grads
 
     def forward_backward(self, X, y):
-        """One pass for training: (loss, grads, number of correct predictions in the batch).
+        """One training pass: (mean loss, grads, number of correct predictions in the batch).
 
         Large batches go through in chunks of rows whose gradients are summed: the gradient of a
         mean is the sum of per-chunk gradients / n, and a chunk that fits in cache is read from
-        memory once instead of twice (forward, then X.T @ dZ1). That makes full-batch descent
-        on 60,000 images about twice as fast.
+        memory once instead of twice (forward, then X.T @ dZ1).
         """
         X = self._check_X(X)
         y = np.asarray(y)
         if y.shape != (len(X),):
             raise ConfigError(f"y must have shape ({len(X)},), got {y.shape}")
         n = len(X)
-        if n <= _CHUNK_ROWS:
-            loss_sum, grads, n_correct = self._backprop(X, y, n)
-            return loss_sum / n, grads, n_correct
         loss_sum, grads, n_correct = 0.0, None, 0
         for i in range(0, n, _CHUNK_ROWS):
-            part_loss, part_grads, part_correct = self._backprop(X[i:i + _CHUNK_ROWS], y[i:i + _CHUNK_ROWS], n)
+            part_loss, part_grads, part_correct = self.backward(X[i:i + _CHUNK_ROWS], y[i:i + _CHUNK_ROWS], n)
             loss_sum += part_loss
             n_correct += part_correct
             if grads is None:
@@ -262,29 +257,30 @@ class Network:
                     grads[k] += g
         return loss_sum / n, grads, n_correct
 
-    def _backprop(self, X, y, n):
-        """Forward and backward for the rows X, y of a batch of n rows: (sum of losses, grads, correct)."""
-        ZL, cache = self._forward(X, keep=True)
-        loss_sum, n_correct, dZ = _softmax_cross_entropy(ZL, y, n)
+    def backward(self, X, y, n):
+        """Forward and backward pass for the rows X, y of a batch of n rows: (sum of losses, grads, correct).
 
-        back = ACTIVATIONS[self.activation][1]
+        dZL = (AL - Y) / n;  dWl = A(l-1)^T dZl;  dbl = sum over rows of dZl;  dZ(l-1) = dZl Wl^T * g'(Z(l-1)).
+        """
+        ZL, layers = self.forward(X)
+        loss_sum, n_correct, dZ = softmax_cross_entropy(ZL, y, n)
+        slope = ACTIVATIONS[self.activation].backward
         grads = {}
         for l in range(self.n_layers, 0, -1):
-            A_prev = cache[l - 2][1] if l > 1 else X
+            A_prev = layers[l - 2][1] if l > 1 else X
             grads[f"W{l}"] = A_prev.T @ dZ
             grads[f"b{l}"] = dZ.sum(axis=0)  # one gradient per unit, never one scalar
             if l > 1:  # the input layer needs no dX
-                dA = dZ @ self.params[f"W{l}"].T
-                Z_prev, A_prev = cache[l - 2]
-                dZ = back(dA, Z_prev, A_prev)
+                Z_prev, A_prev = layers[l - 2]
+                dZ = slope(dZ @ self.params[f"W{l}"].T, Z_prev, A_prev)
         return loss_sum, grads, n_correct
 
-    # ---- copies and files --------------------------------------------------------------------
+    # ---- copies and files (see checkpoint.py) ------------------------------------------------
     def copy(self):
         other = Network.__new__(Network)
         other.__dict__.update(self.__dict__)
         other.params = {k: v.copy() for k, v in self.params.items()}
-        other.meta = json.loads(json.dumps(self.meta))
+        other.meta = _json_copy(self.meta)
         return other
 
     def config(self):
@@ -293,83 +289,24 @@ class Network:
                 "seed": self.seed, "dtype": self.dtype.name}
 
     def save(self, path):
-        """Write one .npz: the arrays plus a JSON 'meta' entry. Atomic: temp file, then rename."""
-        from . import __version__
-        meta = {**self.meta, **self.config(), "library_version": __version__}
-        meta.setdefault("created_at", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-        arrays = dict(self.params)
-        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-        if hasattr(path, "write"):
-            np.savez_compressed(path, **arrays)
-            return
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez_compressed(f, **arrays)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        """Write one .npz (atomic: temp file, then rename); see :func:`nnscratch.checkpoint.save`."""
+        from .checkpoint import save
+        save(self, path)
 
     def to_bytes(self):
-        buf = io.BytesIO()
-        self.save(buf)
-        return buf.getvalue()
+        from .checkpoint import to_bytes
+        return to_bytes(self)
 
     @classmethod
     def load(cls, source):
-        """Load a model saved by :meth:`save` from a path, bytes or a binary file object.
+        """A model saved by :meth:`save`, from a path, bytes or a binary file; raises ModelFileError."""
+        from .checkpoint import load
+        return load(source)
 
-        Raises ModelFileError with a one-line reason for a missing, truncated, foreign or
-        inconsistent file. Never unpickles anything, and checks every array's shape against the
-        metadata before allocating anything, so a hostile upload cannot exhaust memory.
-        """
-        from .data.formats import read_npz
 
-        if isinstance(source, (bytes, bytearray)):
-            name, data = "uploaded model", bytes(source)
-        elif isinstance(source, (str, Path)):
-            name = str(source)
-            if not Path(source).is_file():
-                raise ModelFileError(f"{name}: no such model file")
-            data = Path(source).read_bytes()
-        else:
-            name, data = getattr(source, "name", None) or "model file", source.read()
-        try:
-            files = read_npz(data, name, lowercase=False)
-        except DataFormatError as e:
-            raise ModelFileError(f"not a readable nnscratch model (.npz) file: {e}") from None
-        if "meta" not in files:
-            raise ModelFileError(f"{name}: not an nnscratch model: it has no 'meta' entry")
-        net = cls.__new__(cls)
-        try:
-            meta = json.loads(files.pop("meta").tobytes().decode())
-            net._configure([int(s) for s in meta["sizes"]], meta["activation"], meta.get("init", "he"),
-                           int(meta.get("seed", 0)), np.dtype(meta.get("dtype", "float32")))
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError, AttributeError, RecursionError, OverflowError) as e:
-            raise ModelFileError(f"{name}: its metadata is damaged or incomplete ({type(e).__name__})") from None
-        params = {}
-        for l, (fan_in, fan_out) in enumerate(zip(net.sizes[:-1], net.sizes[1:]), start=1):
-            for key, want in ((f"W{l}", (fan_in, fan_out)), (f"b{l}", (fan_out,))):
-                got = files.get(key)
-                if got is None:
-                    raise ModelFileError(f"{name}: array {key} is missing")
-                if got.shape != want:
-                    raise ModelFileError(f"{name}: {key} has shape {got.shape}, expected {want} "
-                                         f"for a {net.architecture} network")
-                if got.dtype.kind != "f" or not np.isfinite(got).all():
-                    raise ModelFileError(f"{name}: {key} holds non-float or non-finite values")
-                params[key] = got.astype(net.dtype)
-        extra = set(files) - set(params)
-        if extra:
-            raise ModelFileError(f"{name}: unexpected arrays {sorted(extra)}: not an nnscratch model")
-        net.params = params
-        net.meta = {k: v for k, v in meta.items() if k not in ("sizes", "activation", "init", "seed", "dtype")}
-        return net
+def _json_copy(obj):
+    import json
+    return json.loads(json.dumps(obj))
 
 
 def _check_sizes(sizes):

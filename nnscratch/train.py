@@ -13,7 +13,7 @@ import numpy as np
 from .errors import ConfigError, TrainingDiverged
 from .optim import SCHEDULES, lr_at, make_optimizer
 
-__all__ = ["fit", "History"]
+__all__ = ["fit", "History", "steps_per_epoch"]
 
 # Weights are copied this often so a run that blows up can roll back to weights that worked.
 _SNAPSHOT_EVERY = 50
@@ -53,6 +53,13 @@ class History:
         """The latest validation accuracy, or None."""
         vals = [r["val_acc"] for r in self.rows if r["val_acc"] is not None]
         return vals[-1] if vals else None
+
+
+def steps_per_epoch(n_train, batch_size):
+    """Optimizer steps in one pass over n_train rows (the last, smaller batch counts as a step)."""
+    if not batch_size or batch_size >= n_train:
+        return 1
+    return math.ceil(n_train / batch_size)
 
 
 def _positive_int(name, value, allow_none=False):
@@ -107,11 +114,11 @@ def fit(net, X, y, *, epochs=None, steps=None, batch_size=128, optimizer="sgd", 
     X = X.astype(net.dtype, copy=False)
     n = len(X)
     bs = n if batch_size is None else min(batch_size, n)
-    steps_per_epoch = math.ceil(n / bs)
-    total = steps if steps is not None else epochs * steps_per_epoch
+    per_epoch = steps_per_epoch(n, bs)
+    total = steps if steps is not None else epochs * per_epoch
     if val_every is None:
-        val_every = max(1, min(steps_per_epoch, math.ceil(total / 20)))
-    history = History(total, steps_per_epoch)
+        val_every = max(1, min(per_epoch, math.ceil(total / 20)))
+    history = History(total, per_epoch)
     rng = np.random.default_rng(seed)
 
     snapshot = {k: v.copy() for k, v in net.params.items()}
@@ -137,7 +144,7 @@ def fit(net, X, y, *, epochs=None, steps=None, batch_size=128, optimizer="sgd", 
                     history.status = "stopped"
                     return history
 
-            i = step % steps_per_epoch
+            i = step % per_epoch
             if i == 0:
                 if bs < n:  # full batch needs no shuffling
                     order = rng.permutation(n)
@@ -172,7 +179,7 @@ def fit(net, X, y, *, epochs=None, steps=None, batch_size=128, optimizer="sgd", 
             elapsed = time.perf_counter() - start - paused_for
             row = {
                 "step": step + 1,
-                "epoch": (step + 1) / steps_per_epoch,
+                "epoch": (step + 1) / per_epoch,
                 "samples": samples,
                 "loss": loss,
                 "train_acc": recent_correct / recent_seen,

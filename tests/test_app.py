@@ -186,15 +186,15 @@ def test_session_end_stops_the_worker_after_the_reconnect_grace_and_leaves_no_th
 
 
 def test_evaluate_warns_when_the_pretrained_model_is_tested_on_its_own_training_digits():
-    import app_state
+    from app import resources
 
     at = new_app()
     at.switch_page("app/pages/evaluate.py")
     at.run()
     assert not at.exception and not errors(at)
-    trained_on = str(app_state.shipped_model().meta.get("data_source", ""))
+    trained_on = resources.shipped_model().meta["data"]["kind"]
     warned = any("optimistic" in w.value for w in at.warning)
-    assert warned == ("MNIST (60,000" in trained_on)
+    assert warned == (trained_on == "mnist")
 
 
 def test_model_uploaded_during_a_run_is_not_overwritten_when_the_run_ends():
@@ -217,3 +217,45 @@ def test_model_uploaded_during_a_run_is_not_overwritten_when_the_run_ends():
     assert not at.exception
     assert at.session_state["model"].architecture == "784-7-10"  # the upload is kept ...
     assert any("Use this run" in str(b.label) for b in at.button)  # ... and the run's model is offered
+
+
+def _lines_with_products_a_training_step_runs():
+    """Every source line with a matrix product (@) in the nnscratch functions that one real training step
+    calls, found by tracing the step (so a product added anywhere in the step is found too)."""
+    import inspect
+    import sys
+
+    import nnscratch
+
+    called = set()
+
+    def profile(frame, event, arg):
+        if event == "call" and f"{Path('nnscratch')}" in frame.f_code.co_filename:
+            called.add(frame.f_code)
+
+    rng = np.random.default_rng(0)
+    X, y = rng.random((2100, 784), dtype=np.float32), rng.integers(0, 10, 2100)  # > one 1,024-row chunk
+    for batch in (None, 64):
+        net = nnscratch.Network([784, 16, 8, 10])
+        sys.setprofile(profile)
+        try:
+            nnscratch.fit(net, X, y, steps=1, batch_size=batch)
+        finally:
+            sys.setprofile(None)
+    lines = set()
+    for code in called:
+        source, _ = inspect.getsourcelines(code)
+        lines |= {ln.strip() for ln in source if " @ " in ln and not ln.strip().startswith(("#", '"'))}
+    return lines
+
+
+def test_how_it_works_shows_every_matrix_product_a_training_step_runs():
+    products = _lines_with_products_a_training_step_runs()
+    assert any("A @ self.params" in ln for ln in products) and any(".T @ dZ" in ln for ln in products)
+    at = new_app()
+    at.switch_page("app/pages/how_it_works.py")
+    at.run()
+    assert not at.exception and not errors(at)
+    shown = {ln.strip() for c in at.code for ln in c.value.splitlines()}
+    assert not products - shown, f"training runs these products but the page does not show them: {products - shown}"
+    assert "dZ[y, rows] -= 1" in shown  # softmax - onehot, the output gradient

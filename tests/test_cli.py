@@ -27,8 +27,9 @@ def test_train_then_evaluate_then_predict(tmp_path, capsys):
     assert result["out"] == str(model) and result["architecture"] == "784-32-10"
     assert 0.6 < result["test_accuracy"] <= 1 and 0.6 < result["val_accuracy"] <= 1
     net = Network.load(model)
-    assert net.meta["preset"] == "quick" and net.meta["test_accuracy"] == result["test_accuracy"]
-    assert "sample" in net.meta["data_source"]
+    assert net.meta["recipe"]["preset"] == "quick" and net.meta["test_accuracy"] == result["test_accuracy"]
+    assert net.meta["recipe"]["hidden"] == [32] and net.meta["recipe"]["steps"] == 60
+    assert net.meta["data"]["kind"] == "sample" and "sample" in net.meta["data"]["label"]
 
     assert main(["evaluate", str(model), "--data", "sample", "--json"]) == 0
     ev = _last_json(capsys)

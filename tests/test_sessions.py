@@ -26,6 +26,9 @@ import pytest
 import nnscratch
 from nnscratch.drawing import preprocess
 from nnscratch import worker as W
+from nnscratch.data.splits import TrainingArrays, prepare_arrays
+from nnscratch.limiter import SlotLimiter
+from nnscratch.recipe import Recipe
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,8 +44,8 @@ def wait_for(pred, timeout=10.0, what="condition"):
 
 def tiny_arrays(n=600):
     ds = nnscratch.load_mnist("sample")
-    a = W.prepare_arrays(ds)
-    return W.TrainingArrays(a.X_train[:n], a.y_train[:n], a.X_val[:100], a.y_val[:100], a.X_test[:200],
+    a = prepare_arrays(ds)
+    return TrainingArrays(a.X_train[:n], a.y_train[:n], a.X_val[:100], a.y_val[:100], a.X_test[:200],
                             a.y_test[:200], "sample subset")
 
 
@@ -59,10 +62,10 @@ def blocking_fit(gate: threading.Event):
 
 # ==================================================================================== slots (in-process)
 def test_slot_cap_queue_positions_and_first_come_first_served():
-    lim = W.SlotLimiter(2)
+    lim = SlotLimiter(2)
     gates = [threading.Event() for _ in range(5)]
     a = tiny_arrays(100)
-    ws = [W.TrainingWorker(nnscratch.Network([784, 4, 10]), a, W.TrainConfig(hidden=(4,), epochs=1), limiter=lim,
+    ws = [W.TrainingWorker(nnscratch.Network([784, 4, 10]), a, Recipe(hidden=(4,), epochs=1), limiter=lim,
                            fit_fn=blocking_fit(g)).start() for g in gates]
     try:
         wait_for(lambda: lim.running == 2 and lim.waiting == 3, what="2 running, 3 queued")
@@ -87,17 +90,17 @@ def test_slot_cap_queue_positions_and_first_come_first_served():
 def test_session_release_stops_running_and_queued_workers_after_the_grace_and_frees_slots(monkeypatch):
     pytest.importorskip("streamlit")
     sys.path.insert(0, str(ROOT))
-    import app_state
+    from app import runs as app_runs
 
     grace = 0.3
-    monkeypatch.setattr(app_state, "_reconnect_grace", lambda: grace)
+    monkeypatch.setattr(app_runs, "_reconnect_grace", lambda: grace)
 
-    lim = W.SlotLimiter(1)
+    lim = SlotLimiter(1)
     a = tiny_arrays(100)
-    runs = app_state._SessionRuns()
+    runs = app_runs._SessionRuns()
     gate = threading.Event()  # never set: these runs only end by being stopped
     for _ in range(2):
-        runs.add(W.TrainingWorker(nnscratch.Network([784, 4, 10]), a, W.TrainConfig(hidden=(4,)), limiter=lim,
+        runs.add(W.TrainingWorker(nnscratch.Network([784, 4, 10]), a, Recipe(hidden=(4,)), limiter=lim,
                                   fit_fn=blocking_fit(gate)).start())
     ws = list(runs.workers)
     wait_for(lambda: lim.running == 1 and lim.waiting == 1, what="one running, one queued")
@@ -140,12 +143,12 @@ def test_form_edge_values_work_or_are_refused_with_a_reason(change, expect):
     values = dict(hidden="8", activation="relu", init="he", optimizer="adam", lr=1e-3, schedule="constant",
                   batch_size=64, full_batch=False, epochs=1, weight_decay=0.0, seed=0, augment=False)
     values.update(change)
-    cfg, errors, notes = W.check_config(values, n_train=a.n_train)
+    cfg, errors, notes = Recipe.from_values(values, n_train=a.n_train)
     if expect in ("ok", "note"):
         assert cfg is not None and not errors, errors
         assert bool(notes) == (expect == "note"), notes
         # "works" means it really trains: one short run in the worker, finite loss, a usable model
-        w = W.TrainingWorker(nnscratch.Network(cfg.sizes, seed=0), a, cfg, limiter=W.SlotLimiter(1)).start()
+        w = W.TrainingWorker(nnscratch.Network(cfg.sizes, seed=0), a, cfg, limiter=SlotLimiter(1)).start()
         assert w.join(60) and w.status == "completed", w.error
         assert np.isfinite(w.last_row()["loss"]) and w.test_accuracy is not None
         assert nnscratch.Network.load(w.net.to_bytes()).architecture == cfg.architecture
@@ -160,10 +163,10 @@ def test_form_edge_values_work_or_are_refused_with_a_reason(change, expect):
 def test_stopped_and_diverged_runs_keep_history_and_last_good_weights():
     a = tiny_arrays(600)
     # stopped mid-run
-    cfg = W.TrainConfig(hidden=(16,), epochs=200, batch_size=32, lr=1e-3, schedule="constant")
+    cfg = Recipe(hidden=(16,), epochs=200, batch_size=32, lr=1e-3, schedule="constant")
     net = nnscratch.Network(cfg.sizes, seed=0)
     w0 = net.params["W1"].copy()
-    w = W.TrainingWorker(net, a, cfg, limiter=W.SlotLimiter(1)).start()
+    w = W.TrainingWorker(net, a, cfg, limiter=SlotLimiter(1)).start()
     wait_for(lambda: w.n_rows() >= 5, timeout=60, what="a few steps")
     w.stop()
     assert w.join(5) and w.status == "stopped"
@@ -172,9 +175,9 @@ def test_stopped_and_diverged_runs_keep_history_and_last_good_weights():
     back = nnscratch.Network.load(w.net.to_bytes())
     assert back.meta["status"] == "stopped" and back.meta["steps"] == w.last_row()["step"]
     # diverged: plain SGD with a huge step
-    cfg = W.TrainConfig(hidden=(16,), epochs=5, batch_size=32, optimizer="sgd", lr=10.0, schedule="constant",
+    cfg = Recipe(hidden=(16,), epochs=5, batch_size=32, optimizer="sgd", lr=10.0, schedule="constant",
                         activation="relu")
-    w = W.TrainingWorker(nnscratch.Network(cfg.sizes, seed=0), a, cfg, limiter=W.SlotLimiter(1)).start()
+    w = W.TrainingWorker(nnscratch.Network(cfg.sizes, seed=0), a, cfg, limiter=SlotLimiter(1)).start()
     assert w.join(60)
     if w.status != "diverged":
         pytest.skip(f"lr=10 SGD did not diverge here ({w.status}); nothing to check")

@@ -4,7 +4,7 @@ import time
 import numpy as np
 import pytest
 
-from nnscratch import ConfigError, Network, TrainingDiverged, fit, preset_config
+from nnscratch import ConfigError, Network, TrainingDiverged, fit
 
 
 def _blobs(n=600, seed=0):
@@ -143,16 +143,3 @@ def test_bad_labels_and_shapes():
         fit(Network([784, 4, 10]), X, y + 5, epochs=1)
     with pytest.raises(ConfigError, match="one label per row"):
         fit(Network([784, 4, 10]), X, y[:-1], epochs=1)
-
-
-def test_presets_build_and_run():
-    X, y = _blobs(128)
-    for name in ("classic", "quick", "best"):
-        sizes, net_kwargs, fit_kwargs = preset_config(name)
-        net = Network(sizes, **net_kwargs)
-        fit_kwargs.pop("epochs", None)
-        fit_kwargs["steps"] = 2
-        assert fit(net, X, y, **fit_kwargs).status == "completed"
-    assert preset_config("classic")[0] == [784, 10, 10]
-    with pytest.raises(ConfigError, match="preset"):
-        preset_config("fastest")

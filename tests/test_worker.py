@@ -9,6 +9,9 @@ import pytest
 
 from nnscratch.errors import ConfigError, DataFormatError, TrainingDiverged
 from nnscratch import worker as W
+from nnscratch.data.splits import TrainingArrays, prepare_arrays
+from nnscratch.limiter import SlotLimiter
+from nnscratch.recipe import Recipe
 
 
 # ---------------------------------------------------------------------------------------------- fakes
@@ -53,12 +56,12 @@ def fake_fit(steps=50, step_time=0.002, diverge_at=None, raise_err=None):
 def arrays(n=100, n_test=20):
     X = np.random.default_rng(0).random((n, 784), dtype=np.float32)
     y = np.arange(n) % 10
-    return W.TrainingArrays(X, y, X[:10], y[:10], X[:n_test], y[:n_test] * 0, "fake data")
+    return TrainingArrays(X, y, X[:10], y[:10], X[:n_test], y[:n_test] * 0, "fake data")
 
 
 def make(limiter=None, **fit_opts):
-    cfg = W.TrainConfig(epochs=2, batch_size=10)
-    return W.TrainingWorker(FakeNet(), arrays(), cfg, limiter=limiter or W.SlotLimiter(2),
+    cfg = Recipe(epochs=2, batch_size=10)
+    return W.TrainingWorker(FakeNet(), arrays(), cfg, limiter=limiter or SlotLimiter(2),
                             fit_fn=fake_fit(**fit_opts))
 
 
@@ -71,42 +74,6 @@ def wait_for(pred, timeout=5.0):
 
 
 # ---------------------------------------------------------------------------------------------- config
-def test_parse_hidden_forms():
-    assert W.parse_hidden("128 64") == (128, 64)
-    assert W.parse_hidden("256, 128") == (256, 128)
-    assert W.parse_hidden("") == ()
-    assert W.parse_hidden([10]) == (10,)
-    with pytest.raises(ConfigError, match="'abc'"):
-        W.parse_hidden("abc")
-    with pytest.raises(ConfigError, match="0 units"):
-        W.parse_hidden("0")
-
-
-def test_check_config_accepts_defaults_and_edges():
-    cfg, errors, notes = W.check_config({"hidden": "", "lr": 0.1, "epochs": 1, "batch_size": 32, "seed": 0})
-    assert errors == [] and cfg.sizes == [784, 10] and cfg.architecture == "784-10"
-    cfg, errors, notes = W.check_config({"hidden": "1", "batch_size": 5000}, n_train=4000)
-    assert cfg.batch_size is None and "full batch" in notes[0]
-    cfg, _, _ = W.check_config({"full_batch": True})
-    assert cfg.batch_size is None
-
-
-@pytest.mark.parametrize("field,value,needle", [
-    ("lr", 0, "learning rate"), ("lr", 100, "too large"), ("lr", "x", "not a number"),
-    ("epochs", 0, "epochs"), ("seed", -1, "seed"), ("seed", 2**40, "seed"), ("batch_size", 0, "batch_size"),
-    ("hidden", "12 x", "'x'"), ("activation", "softplus", "activation"), ("weight_decay", -0.1, "weight_decay"),
-])
-def test_check_config_refuses_bad_values_with_a_reason(field, value, needle):
-    cfg, errors, _ = W.check_config({field: value})
-    assert cfg is None and len(errors) == 1 and needle in errors[0]
-
-
-def test_steps_per_epoch():
-    assert W.steps_per_epoch(1000, 128) == 8
-    assert W.steps_per_epoch(1000, None) == 1
-    assert W.steps_per_epoch(100, 500) == 1
-
-
 def test_prepare_arrays_splits_and_freezes():
     class DS:
         source = "fake"
@@ -117,63 +84,13 @@ def test_prepare_arrays_splits_and_freezes():
         def test_xy(self):
             return np.zeros((30, 784), np.float32), np.zeros(30, np.int64)
 
-    a = W.prepare_arrays(DS(), val_fraction=0.1)
+    a = prepare_arrays(DS(), val_fraction=0.1)
     assert (a.n_train, len(a.y_val), len(a.y_test), a.source) == (180, 20, 30, "fake")
     for arr in (a.X_train, a.y_train, a.X_val, a.y_val, a.X_test, a.y_test):
         assert not arr.flags.writeable
     # train and validation are disjoint rows of the original set
     rows = {r.tobytes() for r in a.X_train}
     assert not any(r.tobytes() in rows for r in a.X_val)
-
-
-# ---------------------------------------------------------------------------------------------- limiter
-def test_limiter_caps_and_serves_in_order():
-    lim = W.SlotLimiter(1)
-    a, b, c = object(), object(), object()
-    assert lim.acquire(a)
-    order = []
-
-    def take(t):
-        assert lim.acquire(t)
-        order.append(t)
-
-    tb = threading.Thread(target=take, args=(b,))
-    tb.start()
-    wait_for(lambda: lim.position(b) == 1)
-    tc = threading.Thread(target=take, args=(c,))
-    tc.start()
-    wait_for(lambda: lim.position(c) == 2)
-    assert lim.position(a) == 0 and lim.running == 1 and lim.waiting == 2
-    lim.release(a)
-    wait_for(lambda: lim.position(b) == 0)
-    assert lim.position(c) == 1
-    lim.release(b)
-    tb.join(2), tc.join(2)
-    assert order == [b, c]
-    lim.release(c)
-    assert lim.running == 0 and lim.position(c) is None
-
-
-def test_limiter_cancel_leaves_queue():
-    lim = W.SlotLimiter(1)
-    lim.acquire("x")
-    cancel = threading.Event()
-    result = []
-    t = threading.Thread(target=lambda: result.append(lim.acquire("y", cancel)))
-    t.start()
-    wait_for(lambda: lim.position("y") == 1)
-    cancel.set()
-    t.join(2)
-    assert result == [False] and lim.waiting == 0
-
-
-def test_limiter_capacity_from_env(monkeypatch):
-    monkeypatch.setenv("NNSCRATCH_MAX_TRAINING", "3")
-    assert W.SlotLimiter().capacity == 3
-    monkeypatch.setenv("NNSCRATCH_MAX_TRAINING", "zero")
-    assert W.SlotLimiter().capacity >= 1
-    with pytest.raises(ConfigError):
-        W.SlotLimiter(0)
 
 
 # ---------------------------------------------------------------------------------------------- worker
@@ -184,7 +101,7 @@ def test_worker_completes_and_records_everything():
     assert s["status"] == "completed" and s["step"] == 30 and s["progress"] == 1.0
     assert w.n_rows() == 30 and w.rows(25)[0]["step"] == 26
     assert s["val_acc"] == 0.6 and w.test_accuracy == 1.0  # fake net predicts 0, test labels are 0
-    assert w.net.meta["status"] == "completed" and w.net.meta["data_source"] == "fake data"
+    assert w.net.meta["status"] == "completed" and w.net.meta["data"] == {"kind": "path", "label": "fake data"}
     assert w.total_steps == 2 * 10  # 100 digits / batch 10 * 2 epochs
     assert not W.live_threads()
 
@@ -230,7 +147,7 @@ def test_worker_divergence_and_errors_become_one_line_messages():
 
 
 def test_workers_queue_on_a_full_limiter_and_start_when_a_slot_frees():
-    lim = W.SlotLimiter(1)
+    lim = SlotLimiter(1)
     first = make(limiter=lim, steps=100000, step_time=0.001).start()
     wait_for(lambda: first.status == "running")
     second = make(limiter=lim, steps=5).start()
@@ -248,7 +165,7 @@ def test_workers_queue_on_a_full_limiter_and_start_when_a_slot_frees():
 
 
 def test_many_stopped_workers_leave_no_threads():
-    lim = W.SlotLimiter(2)
+    lim = SlotLimiter(2)
     ws = [make(limiter=lim, steps=100000, step_time=0.001).start() for _ in range(6)]
     wait_for(lambda: lim.running == 2 and lim.waiting == 4)
     for w in ws:
@@ -264,9 +181,9 @@ def test_real_fit_runs_in_the_worker():
     rng = np.random.default_rng(0)
     X = rng.random((300, 784), dtype=np.float32)
     y = np.arange(300) % 10
-    a = W.TrainingArrays(X[:240], y[:240], X[240:270], y[240:270], X[270:], y[270:], "random")
-    cfg = W.TrainConfig(hidden=(16,), epochs=2, batch_size=32, lr=1e-3)
-    w = W.TrainingWorker(nn.Network(cfg.sizes, seed=0), a, cfg, limiter=W.SlotLimiter(1)).start()
+    a = TrainingArrays(X[:240], y[:240], X[240:270], y[240:270], X[270:], y[270:], "random")
+    cfg = Recipe(hidden=(16,), epochs=2, batch_size=32, lr=1e-3)
+    w = W.TrainingWorker(nn.Network(cfg.sizes, seed=0), a, cfg, limiter=SlotLimiter(1)).start()
     assert w.join(30), "real training did not finish"
     assert w.status == "completed", w.error
     assert w.n_rows() >= 1 and w.test_accuracy is not None

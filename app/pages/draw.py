@@ -6,13 +6,12 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-import app_state
-from nnscratch import viz
+from app import charts, session, timing, ui
 from nnscratch.drawing import preprocess
 
-s = app_state.ss()
+s = session.state()
 st.title("Draw a digit")
-app_state.model_picker()
+ui.model_picker()
 
 
 def _clear_canvas():
@@ -24,7 +23,7 @@ def _clear_canvas():
 # the server about what a bare canvas-to-prediction script costs, which is what lets a room draw at once.
 @st.fragment
 def draw_and_read():
-    t0 = app_state.run_started(time.perf_counter())  # for the load benchmark's server time per drawing
+    t0 = timing.run_started(time.perf_counter())  # for the load benchmark's server time per drawing
     # Fixed-width boxes in a wrapping row, not st.columns: relative columns squeeze the canvas below its
     # CANVAS_SIZE on a 1366 px laptop or projector, and strokes on the hidden part would be lost.
     row = st.container(horizontal=True, gap="large", key="draw-row")
@@ -37,7 +36,7 @@ def draw_and_read():
             update_streamlit=True, return_image_data=True, key=f"canvas-{s['canvas_key']}",
         )
     img28 = None
-    with app_state.guard("reading the drawing"):
+    with ui.show_errors("reading the drawing"):
         data = getattr(canvas, "image_data", None) if canvas is not None else None
         if data is not None:
             img28 = preprocess.to_mnist(np.asarray(data))
@@ -52,15 +51,15 @@ def draw_and_read():
                     icon=":material/draw:")
     else:
         s["last_drawing"] = img28
-        with answer, app_state.guard("predicting"):
-            net, kind, _ = app_state.active_model()
+        with answer, ui.show_errors("predicting"):
+            net, kind, _ = session.active_model()
             probs = net.predict_proba(img28.reshape(1, 784))[0]
             digit = int(np.argmax(probs))
             with st.container(key="draw-prediction"):
                 st.metric("Prediction", digit)
             st.metric("Confidence", f"{100 * probs[digit]:.1f} %")
-            app_state.record_timing("draw", time.perf_counter() - t0)
-            right.html(viz.probability_bars_html(probs))
+            timing.record("draw", time.perf_counter() - t0)
+            right.html(charts.probability_bars_html(probs))
             if probs[digit] < 0.6:
                 right.caption("Not sure? Draw bigger and centred, with one continuous stroke where you can.")
     seen.markdown("**What the network sees**")

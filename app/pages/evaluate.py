@@ -4,65 +4,63 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-import app_state
-from nnscratch import viz
+from app import charts, resources, session, ui
+from nnscratch import metrics, plots
 
-s = app_state.ss()
+s = session.state()
 st.title("How good is it?")
-app_state.model_picker()
+ui.model_picker()
 
-with app_state.guard("evaluating"):
-    net, kind, token = app_state.active_model()
+with ui.show_errors("evaluating"):
+    net, kind, token = session.active_model()
     source = s["data_source"]
     with st.spinner("Evaluating on the test set…"):
-        probs, pred, arrays = app_state.evaluate(net, token, source)
+        probs, pred, arrays = session.evaluate(net, token, source)
     y = arrays.y_test
     X = arrays.X_test
     acc = float(np.mean(pred == y)) if len(y) else float("nan")
-    per_class = viz.per_class_accuracy(y, pred)
-    cm = viz.confusion_matrix(y, pred)
+    per_class = metrics.per_class_accuracy(y, pred)
+    cm = metrics.confusion_matrix(y, pred)
 
     m = st.columns(4)
-    m[0].metric("Test accuracy", app_state.fmt_pct(acc, 2))
+    m[0].metric("Test accuracy", ui.fmt_pct(acc, 2))
     m[1].metric("Test digits", f"{len(y):,}")
     m[2].metric("Mistakes", f"{int(np.sum(pred != y)):,}")
     worst = int(np.nanargmin(per_class)) if np.isfinite(per_class).any() else None
     m[3].metric("Hardest digit", "–" if worst is None else str(worst),
                 None if worst is None else f"{100 * per_class[worst]:.1f} % right", delta_color="off",
                 delta_arrow="off")
-    trained_on = str(net.meta.get("data_source", ""))
-    if source == "sample" and "MNIST (60,000" in trained_on:
+    trained_on = (net.meta.get("data") or {}).get("kind")
+    if source == "sample" and trained_on == "mnist":
         # The built-in sample's 5,000 digits all come from MNIST's training set.
         st.warning("This model was trained on the full MNIST training set, which contains every digit of the "
                    "built-in sample, so this number is optimistic. For a fair test choose *Full MNIST* on the "
                    f"Train page (its 10,000 test digits); the model's own figure is "
-                   f"{app_state.fmt_pct(net.meta.get('test_accuracy'), 2)}.", icon=":material/info:")
-        st.caption(f"Test set: {arrays.source or source}. Model: {app_state.model_summary(net)['name']} "
-                   f"`{net.architecture}`.")
-    else:
-        st.caption(f"Test set: {arrays.source or source} (never used to train this model). Model: "
-                   f"{app_state.model_summary(net)['name']} `{net.architecture}`.")
+                   f"{ui.fmt_pct(net.meta.get('test_accuracy'), 2)}.", icon=":material/info:")
+    fair = "" if source == "sample" and trained_on == "mnist" else " (never used to train this model)"
+    st.caption(f"Test set: {arrays.source or source}{fair}. Model: {session.model_summary(net)['name']} "
+               f"`{net.architecture}`.")
 
     c1, c2 = st.columns([1, 1.1], gap="large")
     with c1:
         st.subheader("Accuracy per digit")
         df = pd.DataFrame({"digit": [str(i) for i in range(10)], "accuracy": per_class})
-        st.vega_lite_chart(df, viz.bar_chart_spec("digit", "accuracy", y_domain=(0, 1), y_format="%",
+        st.vega_lite_chart(df, charts.bar_chart_spec("digit", "accuracy", y_domain=(0, 1), y_format="%",
                                                   text_format=".0%", height=420), width="stretch")
     with c2:
         st.subheader("Confusion matrix")
-        st.image(app_state.confusion_png(cm), width="stretch")
+        st.image(resources.confusion_png(cm), width="stretch")
         st.caption("Row = the true digit, column = what the network said. Green: right; red: mistakes.")
 
     st.subheader("Its mistakes, most confident first")
     f1, f2, f3 = st.columns([1, 1, 2])
     tc = f1.selectbox("True digit", ["any"] + list(range(10)), key="ev_true")
     pc = f2.selectbox("Predicted as", ["any"] + list(range(10)), key="ev_pred")
-    idx = viz.misclassified(y, pred, probs, None if tc == "any" else tc, None if pc == "any" else pc, limit=40)
-    f3.caption(f"{len(viz.misclassified(y, pred, None, None if tc == 'any' else tc, None if pc == 'any' else pc)):,}"
+    idx = metrics.misclassified(y, pred, probs, None if tc == "any" else tc, None if pc == "any" else pc, limit=40)
+    f3.caption(f"{len(metrics.misclassified(y, pred, None, None if tc == 'any' else tc, None if pc == 'any' else pc)):,}"
                f" mistakes match; showing up to 40.")
     if len(idx):
-        st.image([viz.upscale(X[i].reshape(28, 28), 4) for i in idx],
+        st.image([plots.upscale(X[i].reshape(28, 28), 4) for i in idx],
                  caption=[f"#{i}: true {y[i]} → {pred[i]} ({100 * probs[i, pred[i]]:.0f} %)" for i in idx],
                  width=112)
     else:
@@ -73,7 +71,7 @@ with app_state.guard("evaluating"):
     i = int(e1.number_input("Test index", min_value=0, max_value=max(0, len(y) - 1), step=1, key="ev_index"))
     e1.button("Random digit", key="ev_random",
               on_click=lambda: s.__setitem__("ev_index", int(np.random.default_rng().integers(len(y)))))
-    e2.image(viz.upscale(X[i].reshape(28, 28), 7), width=196)
+    e2.image(plots.upscale(X[i].reshape(28, 28), 7), width=196)
     with e3:
         ok = pred[i] == y[i]
         st.metric("Label", int(y[i]))

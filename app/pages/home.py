@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-import app_state
+from app import resources, runs, session, ui
 
-s = app_state.ss()
+s = session.state()
 st.title("A neural network from scratch, learning to read digits")
 st.markdown(
     "This app trains a small neural network, written from scratch in NumPy, to recognise "
@@ -14,13 +14,13 @@ st.markdown(
 )
 
 c1, c2, c3 = st.columns(3)
-with app_state.guard("checking the model"):
-    net, kind, _ = app_state.active_model()
-    m = app_state.model_summary(net)
+with ui.show_errors("checking the model"):
+    net, kind, _ = session.active_model()
+    m = session.model_summary(net)
     c1.metric("Current model", m["architecture"], help=m["origin"])
-    c2.metric("Test accuracy", app_state.fmt_pct(m["accuracy"]))
+    c2.metric("Test accuracy", ui.fmt_pct(m["accuracy"]))
 w = s["worker"]
-c3.metric("Training", "running" if app_state.running_worker() else (w.status if w else "not started"))
+c3.metric("Training", "running" if runs.running() else (w.status if w else "not started"))
 
 st.subheader("The pages")
 st.markdown(
@@ -50,13 +50,13 @@ st.markdown(
 )
 
 st.subheader("State of things")
-store = app_state.data_store()
+store = resources.data_store()
 src = s["data_source"]
 st.markdown(
-    f"- Data for training: **{app_state.DATA_CHOICES.get(src, src)}**"
+    f"- Data for training: **{session.DATA_CHOICES.get(src, src)}**"
     f"{' (loaded)' if src == 'upload' or store.loaded(src) else ' (loads when you train or evaluate)'}\n"
-    f"- Pretrained model: **{app_state.model_summary(app_state.shipped_model())['name']}**, "
-    f"{app_state.model_summary(app_state.shipped_model())['origin']}\n"
+    f"- Pretrained model: **{session.model_summary(resources.shipped_model())['name']}**, "
+    f"{session.model_summary(resources.shipped_model())['origin']}\n"
     f"- Your own model: **{'yes, ' + s['model'].architecture if s['model'] is not None else 'not yet'}**"
 )
 st.page_link("app/pages/draw.py", label="Start by drawing a digit", icon=":material/draw:")

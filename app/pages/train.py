@@ -5,39 +5,31 @@ import math
 import pandas as pd
 import streamlit as st
 
-import app_state
-import nnscratch
-from nnscratch import viz
-from nnscratch import worker as W
+from app import charts, runs, session, ui, uploads
+from nnscratch import worker
+from nnscratch.recipe import CHOICES, PRESETS, Recipe
 
-s = app_state.ss()
+s = session.state()
+# The form's widgets, keyed by the Recipe.to_values() field each one holds.
 FIELDS = dict(hidden="f_hidden", activation="f_activation", init="f_init", optimizer="f_optimizer", lr="f_lr",
               schedule="f_schedule", batch_size="f_batch", full_batch="f_full_batch", epochs="f_epochs",
               weight_decay="f_wd", seed="f_seed", augment="f_augment")
-PRESET_NAMES = list(nnscratch.PRESETS)
+PRESET_NAMES = list(PRESETS)
 
 
-def preset_values(name: str) -> dict:
-    p = nnscratch.PRESETS[name]
-    f = dict(p["fit"])
-    batch = f.get("batch_size")
-    epochs = f.get("epochs") or (f.get("steps") if batch is None else max(1, round(f["steps"] / 500)))
-    return dict(hidden=" ".join(str(h) for h in p["hidden"]), activation=p["activation"], init=p["init"],
-                optimizer=f.get("optimizer", "adam"), lr=float(f.get("lr", 1e-3)),
-                schedule=f.get("schedule", "constant"), batch_size=int(batch or 128), full_batch=batch is None,
-                epochs=int(epochs), weight_decay=float(f.get("weight_decay", 0.0)), seed=0,
-                augment=bool(f.get("augment", False)))
+def fill_form(recipe: Recipe) -> None:
+    for key, value in recipe.to_values().items():
+        if key in FIELDS:
+            s[FIELDS[key]] = value
 
 
 def apply_preset():
-    name = s["f_preset"]
-    if name in nnscratch.PRESETS:
-        for k, v in preset_values(name).items():
-            s[FIELDS[k]] = v
+    if s["f_preset"] in PRESETS:
+        fill_form(PRESETS[s["f_preset"]].recipe)
 
 
 if "f_hidden" not in s:  # first visit: start from the quick recipe
-    s["f_preset"] = "quick" if "quick" in PRESET_NAMES else PRESET_NAMES[0]
+    s["f_preset"] = "quick"
     apply_preset()
 
 st.title("Train a network")
@@ -52,7 +44,7 @@ def _data_changed():
 
 
 s["data_source_widget"] = s["data_source"]
-dcol1.radio("Training data", list(app_state.DATA_CHOICES), format_func=app_state.DATA_CHOICES.get,
+dcol1.radio("Training data", list(session.DATA_CHOICES), format_func=session.DATA_CHOICES.get,
             key="data_source_widget", on_change=_data_changed)
 with dcol2:
     if s["data_source"] == "upload":
@@ -61,9 +53,9 @@ with dcol2:
         up_id = tuple(u.file_id for u in ups or [])
         if up_id and s.get("upload_id") != up_id:
             s["upload_id"] = up_id  # a bad file is reported once, not on every rerun
-            with app_state.guard("reading the upload"), st.spinner("Reading the upload…"):
+            with ui.show_errors("reading the upload"), st.spinner("Reading the upload…"):
                 s["upload_arrays"] = None
-                s["upload_arrays"] = app_state.load_upload(ups)
+                s["upload_arrays"] = uploads.read_dataset(ups)
                 s["upload_name"] = " + ".join(u.name for u in ups)
         if s.get("upload_arrays") is not None:
             a = s["upload_arrays"]
@@ -81,17 +73,17 @@ st.subheader("2 · Network and training")
 pc1, pc2 = st.columns([1, 3])
 pc1.selectbox("Recipe", PRESET_NAMES + ["custom"], key="f_preset", on_change=apply_preset,
               help="Fills in the form below; change anything after.")
-if s["f_preset"] in nnscratch.PRESETS:
-    pc2.info(nnscratch.PRESETS[s["f_preset"]]["description"], icon=":material/list_alt:")
+if s["f_preset"] in PRESETS:
+    pc2.info(PRESETS[s["f_preset"]].description, icon=":material/list_alt:")
 
 with st.form("train_form", border=True):
     c1, c2, c3 = st.columns(3)
     c1.text_input("Hidden layers (units, space-separated; empty = none)", key="f_hidden")
-    c1.selectbox("Activation", W.ACTIVATIONS, key="f_activation")
-    c1.selectbox("Weight init", W.INITS, key="f_init")
-    c2.selectbox("Optimizer", W.OPTIMIZERS, key="f_optimizer")
+    c1.selectbox("Activation", CHOICES["activation"], key="f_activation")
+    c1.selectbox("Weight init", CHOICES["init"], key="f_init")
+    c2.selectbox("Optimizer", CHOICES["optimizer"], key="f_optimizer")
     c2.number_input("Learning rate", key="f_lr", min_value=0.0, format="%g", step=0.0005)
-    c2.selectbox("Learning-rate schedule", W.SCHEDULES, key="f_schedule")
+    c2.selectbox("Learning-rate schedule", CHOICES["schedule"], key="f_schedule")
     c2.number_input("Weight decay", key="f_wd", min_value=0.0, format="%g", step=0.0001)
     c3.number_input("Batch size", key="f_batch", min_value=1, step=32)
     c3.checkbox("Full batch (every digit in every step)", key="f_full_batch")
@@ -101,21 +93,20 @@ with st.form("train_form", border=True):
     submitted = st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:")
 
 if submitted:
-    with app_state.guard("starting the run"):
-        if app_state.running_worker() is not None:
+    with ui.show_errors("starting the run"):
+        if runs.running() is not None:
             st.warning("A run is already going in this session: stop it before starting another.", icon=":material/hourglass_top:")
         else:
             source = s["data_source"]
-            arrays = app_state.get_arrays_with_progress(source)
+            arrays = session.get_arrays_with_progress(source)
             values = {k: s[v] for k, v in FIELDS.items()}
-            values["preset"] = s["f_preset"] if s["f_preset"] in nnscratch.PRESETS else None
-            cfg, errors, notes = W.check_config(values, n_train=arrays.n_train)
+            values["preset"] = s["f_preset"]
+            recipe, errors, notes = Recipe.from_values(values, n_train=arrays.n_train)
             if errors:
                 st.error("Please fix: " + "; ".join(errors), icon=":material/front_hand:")
             else:
-                label = s.get("upload_name") if source == "upload" else (arrays.source or source)
-                app_state.start_worker(cfg, arrays, label)
-                app_state.flash("Training started. " + " ".join(notes), ":material/play_arrow:")
+                runs.start(recipe, arrays, s["upload_name"] if source == "upload" else arrays.source)
+                ui.flash("Training started. " + " ".join(notes), ":material/play_arrow:")
                 st.rerun()  # redraw the whole page (sidebar included) with the run in it
 
 # ------------------------------------------------------------------------------------------- live
@@ -124,11 +115,11 @@ st.subheader("3 · Training run")
 
 def _controls(w, snap):
     b1, b2, _ = st.columns([1, 1, 4])
-    if snap["status"] == W.PAUSED:
+    if snap["status"] == worker.PAUSED:
         if b1.button("Resume", icon=":material/play_arrow:", key="btn_resume", width="stretch"):
             w.resume()
             st.rerun(scope="fragment")
-    elif b1.button("Pause", icon=":material/pause:", key="btn_pause", width="stretch", disabled=snap["status"] == W.QUEUED):
+    elif b1.button("Pause", icon=":material/pause:", key="btn_pause", width="stretch", disabled=snap["status"] == worker.QUEUED):
         w.pause()
         st.rerun(scope="fragment")
     if b2.button("Stop", icon=":material/stop:", key="btn_stop", width="stretch"):
@@ -139,15 +130,15 @@ def _controls(w, snap):
 
 def _final(w, snap):
     status = snap["status"]
-    if status == W.COMPLETED:
-        st.success(f"Finished {snap['step']} steps in {viz.format_duration(snap['elapsed'])}: test accuracy "
-                   f"**{app_state.fmt_pct(snap['test_acc'], 2)}**, validation "
-                   f"{app_state.fmt_pct(snap['val_acc'], 2)}.", icon=":material/check_circle:")
-    elif status == W.STOPPED:
+    if status == worker.COMPLETED:
+        st.success(f"Finished {snap['step']} steps in {ui.format_duration(snap['elapsed'])}: test accuracy "
+                   f"**{ui.fmt_pct(snap['test_acc'], 2)}**, validation "
+                   f"{ui.fmt_pct(snap['val_acc'], 2)}.", icon=":material/check_circle:")
+    elif status == worker.STOPPED:
         st.info(f"Stopped at step {snap['step']} / {snap['total_steps']}"
-                + (f": test accuracy {app_state.fmt_pct(snap['test_acc'], 2)}." if snap["test_acc"] is not None
+                + (f": test accuracy {ui.fmt_pct(snap['test_acc'], 2)}." if snap["test_acc"] is not None
                    else " before it started."), icon=":material/stop:")
-    elif status == W.DIVERGED:
+    elif status == worker.DIVERGED:
         st.error(f"{snap['error']}. The last good weights are kept below; lower the learning rate (or use "
                  f"Adam) and start again.", icon=":material/error:")
     else:
@@ -161,9 +152,9 @@ def _final(w, snap):
     d2.download_button("Download history (.csv)", data=lambda: pd.DataFrame(w.rows()).to_csv(index=False),
                        file_name=f"nnscratch_history_{w.id}.csv", mime="text/csv", icon=":material/table_view:",
                        key=f"dl_hist_{w.id}", on_click="ignore", width="stretch")
-    if s["model"] is not w.net and w.status in (W.COMPLETED, W.STOPPED, W.DIVERGED):
+    if s["model"] is not w.net and w.status in (worker.COMPLETED, worker.STOPPED, worker.DIVERGED):
         if st.button("Use this run's model as my model", key=f"adopt_{w.id}"):
-            app_state.set_session_model(w.net, f"trained here ({w.status})")
+            session.set_model(w.net, f"trained here ({w.status})")
             st.rerun()
 
 
@@ -178,24 +169,24 @@ else:
     def live_panel():
         snap = w.snapshot()
         rows = w.rows()
-        df = viz.history_table(rows)
+        df = charts.history_table(rows)
         with st.container(key="train-progress"):
             status = snap["status"]
-            if status == W.QUEUED:
-                lim = W.get_limiter()
+            if status == worker.QUEUED:
+                lim = worker.get_limiter()
                 st.warning(f"Waiting for a free training slot: you are number {snap['queue_position'] or '…'} "
                            f"in the queue ({lim.running} of {lim.capacity} slots busy on this server). It "
                            f"starts by itself; drawing and the other pages work meanwhile.", icon=":material/hourglass_top:")
             head = f"**{w.name}** · {w.arrays.n_train:,} digits · {status}"
             st.markdown(f"{head} · step {snap['step']} / {snap['total_steps']} · "
                         f"epoch {snap['epoch']:.2f} / {snap['total_epochs']}")
-            eta = viz.format_duration(snap["eta"]) if snap["eta"] is not None else "–"
+            eta = ui.format_duration(snap["eta"]) if snap["eta"] is not None else "–"
             st.progress(snap["progress"], text=f"{snap['progress']:.0%} · elapsed "
-                        f"{viz.format_duration(snap['elapsed'])} · ETA {eta}")
+                        f"{ui.format_duration(snap['elapsed'])} · ETA {eta}")
             m = st.columns(5)
             m[0].metric("Loss (smoothed)", "–" if df.empty else f"{df['loss_smooth'].iloc[-1]:.3f}")
-            m[1].metric("Train accuracy", app_state.fmt_pct(snap["train_acc"]))
-            m[2].metric("Validation accuracy", app_state.fmt_pct(snap["val_acc"]))
+            m[1].metric("Train accuracy", ui.fmt_pct(snap["train_acc"]))
+            m[2].metric("Validation accuracy", ui.fmt_pct(snap["val_acc"]))
             m[3].metric("Samples / s", "–" if not snap["samples_per_s"] or not math.isfinite(snap["samples_per_s"])
                         else f"{snap['samples_per_s']:,.0f}")
             m[4].metric("Learning rate", "–" if snap["lr"] is None else f"{snap['lr']:.2g}")
@@ -209,12 +200,12 @@ else:
             if rows:
                 xt = "step" if s.get("chart_x", "steps") == "steps" else "epoch"
                 g1, g2 = st.columns(2)
-                g1.vega_lite_chart(df, viz.loss_chart_spec(xt), width="stretch", key="train-loss-chart")
-                g2.vega_lite_chart(df, viz.accuracy_chart_spec(xt), width="stretch", key="train-acc-chart")
+                g1.vega_lite_chart(df, charts.loss_chart_spec(xt), width="stretch", key="train-loss-chart")
+                g2.vega_lite_chart(df, charts.accuracy_chart_spec(xt), width="stretch", key="train-acc-chart")
             else:
                 st.caption("The curves appear with the first step.")
 
-    with app_state.guard("showing the run"):
+    with ui.show_errors("showing the run"):
         live_panel()
 
 # ------------------------------------------------------------------------------------------- model files
@@ -222,8 +213,8 @@ st.subheader("4 · Your model file")
 mc1, mc2 = st.columns(2)
 with mc1:
     if s["model"] is not None:
-        m = app_state.model_summary(s["model"])
-        st.markdown(f"Your model: **{m['name']}** `{m['architecture']}`, test accuracy {app_state.fmt_pct(m['accuracy'])}")
+        m = session.model_summary(s["model"])
+        st.markdown(f"Your model: **{m['name']}** `{m['architecture']}`, test accuracy {ui.fmt_pct(m['accuracy'])}")
         st.download_button("Download my model (.npz)", data=s["model"].to_bytes,
                            file_name=f"nnscratch_{m['architecture']}.npz", mime="application/octet-stream",
                            icon=":material/download:", on_click="ignore", key="dl_model")
@@ -233,13 +224,8 @@ with mc2:
     mf = st.file_uploader("Upload a model saved by nnscratch (.npz)", type=["npz"], key="model_upload")
     if mf is not None and s.get("model_upload_id") != mf.file_id:
         s["model_upload_id"] = mf.file_id
-        with app_state.guard("loading the model"):
-            app_state.check_upload_size(mf)
-            net = nnscratch.Network.load(mf)  # file-like with .name: messages name the file
-            if net.sizes[0] != 784 or net.sizes[-1] != 10:
-                raise nnscratch.ModelFileError(f"{mf.name}: a {net.architecture} network does not read 28x28 "
-                                               f"digits into 10 classes")
-            net.meta.setdefault("name", mf.name)
-            app_state.set_session_model(net, f"uploaded ({mf.name})")
-            app_state.flash(f"Loaded {mf.name}: {net.architecture}. It is now your current model.")
+        with ui.show_errors("loading the model"):
+            net = uploads.read_model(mf)
+            session.set_model(net, f"uploaded ({mf.name})")
+            ui.flash(f"Loaded {mf.name}: {net.architecture}. It is now your current model.")
             st.rerun()

@@ -5,10 +5,10 @@ import math
 import pandas as pd
 import streamlit as st
 
-import app_state
-from nnscratch import viz
+from app import charts, runs, session, ui
+from nnscratch import plots
 
-s = app_state.ss()
+s = session.state()
 PAGE = 64
 
 st.title("What the hidden units look for")
@@ -16,9 +16,9 @@ st.markdown("Each picture is one hidden unit's 784 input weights laid out as the
             "**Red** pixels raise the unit's value when they are inked, **blue** ones lower it; white "
             "means the pixel hardly matters. All pictures share one colour scale, centred on zero.")
 
-w = app_state.running_worker()
+w = runs.running()
 if w is None:
-    app_state.model_picker()
+    ui.model_picker()
 
 
 @st.fragment(run_every=1.0 if w is not None else None)
@@ -30,13 +30,13 @@ def weights_view():
                 f"the pictures change as it learns.", icon=":material/radio_button_checked:")
         arch = w.net.architecture
     else:
-        net, kind, _ = app_state.active_model()
+        net, kind, _ = session.active_model()
         params, arch = net.params, net.architecture
     W1 = params["W1"]
     H = W1.shape[1]
     only_layer = "W2" not in params
     what = "class" if only_layer else "unit"
-    vmax = viz.symmetric_scale(W1)
+    vmax = plots.symmetric_scale(W1)
 
     c1, c2 = st.columns([3, 1])
     start = 0
@@ -55,25 +55,25 @@ def weights_view():
     else:
         st.caption(f"{arch}: {H} hidden units; colour scale ±{vmax:.3g} (99.5th percentile of |W1|).")
     with st.container(key="weights-grid"):
-        st.image(viz.weight_grid_image(W1, start=start, count=PAGE, vmax=vmax, selected=int(sel)), width="stretch")
+        st.image(plots.weight_grid_image(W1, start=start, count=PAGE, vmax=vmax, selected=int(sel)), width="stretch")
 
     left, right = st.columns([1, 1.3], gap="large")
     u = int(sel)
     with left:
         st.subheader(f"{what.capitalize()} {u}")
         a, b = st.columns([1, 1.2])
-        a.image(viz.unit_image(W1[:, u], vmax, zoom=8), width=224)
+        a.image(plots.unit_image(W1[:, u], vmax, zoom=8), width=224)
         a.metric("Bias", f"{float(params['b1'][u]):+.3f}")
-        centres, counts = viz.histogram(W1[:, u])
+        centres, counts = plots.histogram(W1[:, u])
         half = (centres[1] - centres[0]) / 2 if len(centres) > 1 else 0.5
         hist = pd.DataFrame({"lo": centres - half, "hi": centres + half, "count": counts})
-        b.vega_lite_chart(hist, viz.histogram_spec("its 784 weights"), width="stretch")
+        b.vega_lite_chart(hist, charts.histogram_spec("its 784 weights"), width="stretch")
     with right:
         if not only_layer:
             W2 = params["W2"]
             to_classes = W2.shape[1] == 10
             st.subheader("Second layer: hidden unit → " + ("class" if to_classes else "next layer"))
-            hm = viz.heatmap_image(W2.T, cell=32 if W2.shape[1] <= 16 else 4, max_width=900, font_px=24)
+            hm = plots.heatmap_image(W2.T, cell=32 if W2.shape[1] <= 16 else 4, max_width=900, font_px=24)
             st.image(hm, width="stretch" if hm.shape[1] > 700 else "content")
             st.caption(f"Rows: {'the 10 classes' if to_classes else f'the {W2.shape[1]} units of layer 2'}; "
                        f"columns: the {H} hidden units, left to right. Red = votes for, blue = against.")
@@ -82,5 +82,5 @@ def weights_view():
                 st.markdown(f"Unit {u} votes most strongly for **{top}** (weight {W2[u, top]:+.2f}).")
 
 
-with app_state.guard("drawing the weights"):
+with ui.show_errors("drawing the weights"):
     weights_view()

@@ -46,7 +46,7 @@ class Dataset:
     and the training split is empty: usable for prediction only (``labelled`` is False).
     """
 
-    def __init__(self, x_train, y_train, x_test, y_test, source: str):
+    def __init__(self, x_train, y_train, x_test, y_test, source: str, kind: str = "path"):
         for x, y, split in ((x_train, y_train, "train"), (x_test, y_test, "test")):
             if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != (28, 28):
                 raise ValueError(f"{split} images must be uint8 (n, 28, 28), got {x.dtype} {x.shape}")
@@ -54,7 +54,8 @@ class Dataset:
                 raise ValueError(f"{split} labels must be uint8 ({len(x)},), got {y.dtype} {y.shape}")
         self.x_train, self.y_train = _frozen(x_train), _frozen(y_train)
         self.x_test, self.y_test = _frozen(x_test), _frozen(y_test)
-        self.source = source
+        self.source = source  # for people: what it is and where it came from
+        self.kind = kind  # "sample", "mnist", "upload" or "path": what a model's metadata records
 
     @property
     def labelled(self) -> bool:
@@ -109,7 +110,7 @@ def load_mnist(source="sample", progress=None) -> Dataset:
     if isinstance(source, str) and source == "mnist":
         a = mnist_cache.load(progress=progress)
         return Dataset(a["x_train"], a["y_train"], a["x_test"], a["y_test"],
-                       "MNIST (60,000 train + 10,000 test)")
+                       "MNIST (60,000 train + 10,000 test)", kind="mnist")
     path = Path(os.fspath(source)).expanduser()
     name = str(source)
     if path.is_dir():
@@ -126,7 +127,7 @@ def load_mnist(source="sample", progress=None) -> Dataset:
 
 def parse_upload(data: bytes, filename: str) -> Dataset:
     """An uploaded file's bytes (any format ``load_mnist`` reads; a .zip may hold a folder layout)."""
-    return _dataset(parse_bytes(bytes(data), filename), filename)
+    return _dataset(parse_bytes(bytes(data), filename), filename, kind="upload")
 
 
 def parse_uploads(files) -> Dataset:
@@ -136,7 +137,7 @@ def parse_uploads(files) -> Dataset:
         return parse_upload(*files[0])
     entries = [Entry([fn], fn, len(d), lambda d=d: bytes(d)) for d, fn in files]
     label = " + ".join(fn for _, fn in files) if len(files) == 2 else f"{files[0][1]} + {len(files) - 1} more files"
-    return _dataset(parse_tree(entries, label), label)
+    return _dataset(parse_tree(entries, label), label, kind="upload")
 
 
 def _locked(*arrays):
@@ -155,20 +156,21 @@ def _sample() -> Dataset:
     except OSError as err:
         raise DataFormatError(f"{SAMPLE_PATH}: the built-in sample is missing; reinstall nnscratch") from err
     s = splits_from_npz(read_npz(data, name), name)
-    return Dataset(*_locked(*s["train"], *s["test"]), f"built-in sample ({len(s['train'][0]) + len(s['test'][0]):,} digits)")
+    return Dataset(*_locked(*s["train"], *s["test"]), f"built-in sample ({len(s['train'][0]) + len(s['test'][0]):,} digits)",
+                   kind="sample")
 
 
-def _dataset(splits: dict, name: str) -> Dataset:
+def _dataset(splits: dict, name: str, kind: str = "path") -> Dataset:
     """Splits from the parsers -> Dataset, carving a stratified test split when there is none."""
     label = Path(name).name or name
     if "unlabelled" in splits:
         (x,) = _locked(splits["unlabelled"])
         return Dataset(np.zeros((0, 28, 28), np.uint8), None, x, None,
-                       f"{label} ({len(x):,} unlabelled digits, prediction only)")
+                       f"{label} ({len(x):,} unlabelled digits, prediction only)", kind)
     x, y = splits["train"]
     if "test" in splits:
         x, y, xt, yt = _locked(x, y, *splits["test"])
-        return Dataset(x, y, xt, yt, f"{label} ({len(x):,} train + {len(xt):,} test)")
+        return Dataset(x, y, xt, yt, f"{label} ({len(x):,} train + {len(xt):,} test)", kind)
     tr, te = stratified_split(y)
     return Dataset(*_locked(x[tr], y[tr], x[te], y[te]),
-                   f"{label} ({len(y):,} digits, {len(te):,} held out as test, stratified, seed {SPLIT_SEED})")
+                   f"{label} ({len(y):,} digits, {len(te):,} held out as test, stratified, seed {SPLIT_SEED})", kind)

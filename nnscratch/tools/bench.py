@@ -127,12 +127,10 @@ def torch_epoch(X, y, repeats):
 def classic_vs_notebook(X, y, steps, repeats):
     """Seconds for ``steps`` full-batch iterations: (nnscratch classic, the notebook's code)."""
     from . import notebook
-    from ..network import Network
-    from ..presets import preset_config
+    from ..recipe import preset_recipe
     from ..train import fit
-    sizes, net_kwargs, fit_kwargs = preset_config("classic")
-    fit_kwargs.pop("steps")
-    ours = best_of(lambda: fit(Network(sizes, **net_kwargs), X, y, steps=steps, **fit_kwargs), repeats)
+    recipe = preset_recipe("classic").replace(steps=steps)
+    ours = best_of(lambda: fit(recipe.network(), X, y, **recipe.fit_kwargs()), repeats)
     theirs = best_of(lambda: notebook.run(X, y, alpha=0.1, iterations=steps), max(1, repeats - 1))
     return ours, theirs
 

@@ -38,9 +38,7 @@ def _batch_size(text):
 
 
 def build_parser():
-    from ..presets import PRESETS
-    from ..network import ACTIVATIONS, INITS
-    from ..optim import OPTIMIZERS, SCHEDULES
+    from ..recipe import CHOICES, PRESETS
 
     p = _Parser(prog="python -m nnscratch", description="A neural network from scratch in NumPy.")
     p.add_argument("--version", action="version", version=f"nnscratch {__version__}")
@@ -50,11 +48,11 @@ def build_parser():
     t.add_argument("--preset", choices=list(PRESETS), default="quick", help="starting recipe (default quick)")
     t.add_argument("--hidden", type=int, nargs="*", metavar="N", help="hidden layer sizes, e.g. --hidden 128 64; "
                    "--hidden with no sizes = logistic regression")
-    t.add_argument("--activation", choices=list(ACTIVATIONS))
-    t.add_argument("--init", choices=list(INITS))
-    t.add_argument("--optimizer", choices=list(OPTIMIZERS))
+    t.add_argument("--activation", choices=CHOICES["activation"])
+    t.add_argument("--init", choices=CHOICES["init"])
+    t.add_argument("--optimizer", choices=CHOICES["optimizer"])
     t.add_argument("--lr", type=float, help="learning rate")
-    t.add_argument("--schedule", choices=list(SCHEDULES), help="learning-rate schedule")
+    t.add_argument("--schedule", choices=CHOICES["schedule"], help="learning-rate schedule")
     t.add_argument("--batch-size", type=_batch_size, default=argparse.SUPPRESS, help="N or 'full'")
     length = t.add_mutually_exclusive_group()
     length.add_argument("--epochs", type=int)
@@ -142,27 +140,26 @@ def _emit(result, as_json, lines):
 
 # ---- commands --------------------------------------------------------------------------------
 
-def cmd_train(args):
-    from ..network import Network
-    from ..presets import preset_config
-    from ..train import fit
-    from ..worker import prepare_arrays
+def recipe_from_args(args):
+    """The preset named by --preset with every option given on the command line applied, checked
+    like the app's form (the same Recipe)."""
+    from ..recipe import preset_recipe
 
-    sizes, net_kwargs, fit_kwargs = preset_config(args.preset)
+    changes = {key: getattr(args, key) for key in ("activation", "init", "optimizer", "lr", "schedule",
+                                                     "weight_decay", "augment", "epochs", "steps")
+               if getattr(args, key) is not None}
     if args.hidden is not None:
-        sizes = [784, *args.hidden, 10]
-    for key in ("activation", "init"):
-        if getattr(args, key) is not None:
-            net_kwargs[key] = getattr(args, key)
-    for key in ("optimizer", "lr", "schedule", "weight_decay", "augment"):
-        if getattr(args, key) is not None:
-            fit_kwargs[key] = getattr(args, key)
+        changes["hidden"] = tuple(args.hidden)
     if hasattr(args, "batch_size"):
-        fit_kwargs["batch_size"] = args.batch_size
-    if args.epochs is not None or args.steps is not None:
-        fit_kwargs.pop("epochs", None)
-        fit_kwargs.pop("steps", None)
-        fit_kwargs["epochs" if args.epochs is not None else "steps"] = args.epochs or args.steps
+        changes["batch_size"] = args.batch_size
+    return preset_recipe(args.preset).replace(seed=args.seed, **changes)
+
+
+def cmd_train(args):
+    from ..data.splits import prepare_arrays
+    from ..train import fit
+
+    recipe = recipe_from_args(args)
     out_dir = Path(args.out).resolve().parent
     if not out_dir.is_dir():
         raise ConfigError(f"--out {args.out}: folder {out_dir} does not exist; create it or choose another path")
@@ -172,17 +169,15 @@ def cmd_train(args):
     ds = _load_data(args.data, args.quiet)
     if ds.y_train is None:
         raise ConfigError(f"{ds.source} has no labels: it can be used with predict, not to train")
-    arrays = prepare_arrays(ds, val_fraction=args.val_fraction, max_val=10**9, seed=0)
+    arrays = prepare_arrays(ds, val_fraction=args.val_fraction, max_val=10**9, seed=0,
+                            kind=args.data if args.data in ("sample", "mnist") else "path")
     X_train, y_train = arrays.X_train, arrays.y_train
     if args.add_pendigits:
         from ..drawing.pendigits import training_data
         X_pen, y_pen = training_data(args.add_pendigits)
         X_train, y_train = np.concatenate([X_train, X_pen]), np.concatenate([y_train, y_pen])
-    net = Network(sizes, seed=args.seed, **net_kwargs)
-
-    n, bs = len(y_train), fit_kwargs.get("batch_size")
-    steps_per_epoch = 1 if bs is None or bs >= n else -(-n // bs)
-    total_steps = fit_kwargs.get("steps") or fit_kwargs["epochs"] * steps_per_epoch
+    net = recipe.network()
+    total_steps = recipe.total_steps(len(y_train))
     bars = []  # made at the first step, so a refused setting prints no empty bar
 
     def callback(row):
@@ -196,20 +191,22 @@ def cmd_train(args):
     has_val = len(arrays.y_val) > 0
     start = time.perf_counter()
     try:
-        history = fit(net, X_train, y_train, seed=args.seed, callback=callback,
+        history = fit(net, X_train, y_train, callback=callback,
                       X_val=arrays.X_val if has_val else None, y_val=arrays.y_val if has_val else None,
-                      **fit_kwargs)
+                      **recipe.fit_kwargs())
     finally:
         for bar in bars:
             bar.close()
     seconds = time.perf_counter() - start
     test_acc = net.accuracy(arrays.X_test, arrays.y_test) if arrays.y_test is not None and len(arrays.y_test) else None
     val_acc = history.val_acc
-    net.meta.update({
+    data = arrays.data_id
+    if args.add_pendigits:
+        data["extra"] = "pendigits training writers"
+    net.meta.update({  # checkpoint.ModelMeta
         "name": args.name or f"{args.preset} {net.architecture}",
-        "preset": args.preset, "fit": {k: v for k, v in fit_kwargs.items()},
-        "data_source": ds.source + (" + pendigits training writers" if args.add_pendigits else ""),
-        "n_train": int(len(y_train)),
+        "recipe": recipe.to_dict(), "data": data, "status": history.status,
+        "n_train": int(len(y_train)), "steps": len(history),
         "val_accuracy": val_acc, "test_accuracy": test_acc, "train_seconds": round(seconds, 2),
         "command": "python -m nnscratch " + shlex.join(args.argv),
     })
@@ -229,8 +226,8 @@ def _pct(x):
 
 
 def cmd_evaluate(args):
+    from ..metrics import confusion_matrix, per_class_accuracy
     from ..network import Network
-    from ..viz import confusion_matrix, per_class_accuracy
 
     net = Network.load(args.model)
     ds = _load_data(args.data)

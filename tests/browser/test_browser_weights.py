@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from .appdriver import ARTIFACTS, record
-from nnscratch import viz
+from nnscratch import plots
 
 GRID_IMG = '[data-testid="stMain"] [data-testid="stImage"] img'
 
@@ -56,7 +56,7 @@ def test_tile_counter_counts_every_unit_picture(hidden, start, fmt):
     """The counter itself (no browser): it must tell 63 pictures from 64, on the app's own grid."""
     W1 = np.random.default_rng(hidden).normal(0, 0.05, (784, hidden))
     buf = io.BytesIO()
-    Image.fromarray(viz.weight_grid_image(W1, start=start, count=64, selected=start)).save(buf, fmt, quality=75)
+    Image.fromarray(plots.weight_grid_image(W1, start=start, count=64, selected=start)).save(buf, fmt, quality=75)
     assert count_tiles(buf.getvalue()) == min(hidden - start, 64)
 
 

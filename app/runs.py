@@ -1,0 +1,106 @@
+"""A session's training runs, from Start to the model they leave behind.
+
+A session-scoped resource (``_SessionRuns``) has an ``on_release`` hook that Streamlit calls when the
+browser disconnects (tab closed, page reloaded, Wi-Fi lost): the session's runs then stop, freeing
+their training slots, unless the browser is back within server.disconnectedSessionTTL (Streamlit
+keeps the session that long), in which case they go on.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from nnscratch import worker
+from nnscratch.data.splits import TrainingArrays
+from nnscratch.errors import ConfigError
+from nnscratch.recipe import Recipe
+
+from .session import set_model, state
+
+
+class _SessionRuns:
+    """The training workers a session started, told when the session's browser goes away."""
+
+    def __init__(self):
+        self.workers: list = []
+
+    def add(self, w) -> None:
+        w.cancel_stop()
+        self.workers = [x for x in self.workers if not x.done and x is not w] + [w]
+
+    def release(self) -> None:
+        # Called when the browser disconnects. Streamlit keeps the session (and its session_state) for
+        # server.disconnectedSessionTTL in case it comes back: the runs keep going that long, then stop.
+        grace = _reconnect_grace()
+        for w in self.workers:
+            w.stop_after(grace)
+        self.workers = []
+
+
+def _reconnect_grace() -> float:
+    try:
+        return max(0.0, float(st.get_option("server.disconnectedSessionTTL")))
+    except Exception:  # noqa: BLE001 - an unreadable option must not keep a run alive forever
+        return 0.0
+
+
+@st.cache_resource(scope="session", on_release=lambda runs: runs.release(), show_spinner=False)
+def session_runs() -> _SessionRuns:
+    return _SessionRuns()
+
+
+def reclaim() -> None:
+    """After a reconnect: the session's run is registered again, and its scheduled stop cancelled."""
+    w = state()["worker"]
+    if w is not None and not w.done and w not in session_runs().workers:
+        session_runs().add(w)
+
+
+def running():
+    """The session's worker if it has one that is not finished."""
+    w = state()["worker"]
+    return w if w is not None and not w.done else None
+
+
+def start(recipe: Recipe, arrays: TrainingArrays, data_label: str):
+    """Create the network, start the session's run and remember it (raises NNScratchError)."""
+    s = state()
+    if running() is not None:
+        raise ConfigError("a training run is already going in this session: stop it first")
+    net = recipe.network()
+    name = f"{recipe.preset or 'custom'} {recipe.architecture}"
+    net.meta["name"] = name
+    w = worker.TrainingWorker(net, arrays, recipe, owner=_session_id(), name=name, data_label=data_label)
+    session_runs().add(w)
+    s["worker"] = w
+    s["run_model_token"] = s["model_token"]  # a model loaded while it runs is not replaced at the end
+    w.start()
+    return w
+
+
+def adopt_finished() -> bool:
+    """Make a finished run's model the session's model (once). True when it just happened.
+
+    A completed or stopped run becomes the session's model unless the person loaded another model
+    while it ran; a diverged run is offered on the Train page, never adopted silently.
+    """
+    s = state()
+    w = s["worker"]
+    if w is None or not w.done or s.get("adopted_run") == w.id:
+        return False
+    s["adopted_run"] = w.id  # looked at once, adopted or not
+    if w.status in (worker.COMPLETED, worker.STOPPED) and w.n_rows() > 0 and \
+            s["model_token"] == s.get("run_model_token", s["model_token"]):
+        set_model(w.net, f"trained here on {w.data_label}")
+        return True
+    return False
+
+
+def _session_id() -> str:
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        return ctx.session_id if ctx else ""
+    except Exception:  # noqa: BLE001 - only used as a label
+        return ""

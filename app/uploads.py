@@ -1,0 +1,43 @@
+"""Files people upload: datasets and model files, checked before anything is kept.
+
+Every upload goes through the same validating parsers as the CLI (nothing is unpickled), under our
+own size limit on top of server.maxUploadSize (which a config change could lift).
+"""
+
+from __future__ import annotations
+
+import nnscratch
+from nnscratch.data.splits import TrainingArrays, prepare_arrays
+from nnscratch.errors import DataFormatError, ModelFileError
+
+MAX_UPLOAD_MB = 200  # .streamlit/config.toml sets server.maxUploadSize to the same
+
+
+def check_size(*files) -> None:
+    """Refuse uploads that are together larger than MAX_UPLOAD_MB (raises DataFormatError)."""
+    total = sum(f.size for f in files)
+    if total > MAX_UPLOAD_MB * 1024 * 1024:
+        raise DataFormatError(f"{files[0].name}: {total / 2**20:.0f} MB is more than the {MAX_UPLOAD_MB} MB "
+                              f"this app accepts; upload a smaller file")
+
+
+def read_dataset(files) -> TrainingArrays:
+    """Uploaded data file(s) -> this session's arrays; several files are read together (the four IDX files).
+
+    Raises DataFormatError.
+    """
+    files = [f for f in (files if isinstance(files, (list, tuple)) else [files]) if f is not None]
+    if not files:
+        raise DataFormatError("no file uploaded: choose a data file first")
+    check_size(*files)
+    return prepare_arrays(nnscratch.parse_uploads([(f.getvalue(), f.name) for f in files]))
+
+
+def read_model(file) -> nnscratch.Network:
+    """An uploaded model file -> a Network that reads 28x28 digits into 10 classes (raises ModelFileError)."""
+    check_size(file)
+    net = nnscratch.Network.load(file)  # file-like with .name: messages name the file
+    if net.sizes[0] != 784 or net.sizes[-1] != 10:
+        raise ModelFileError(f"{file.name}: a {net.architecture} network does not read 28x28 digits into 10 classes")
+    net.meta.setdefault("name", file.name)
+    return net

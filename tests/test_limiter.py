@@ -1,0 +1,71 @@
+"""nnscratch.limiter: at most N training runs at once, first come first served."""
+
+import os
+import threading
+import time
+
+import pytest
+
+from nnscratch.errors import ConfigError
+from nnscratch.limiter import SlotLimiter
+
+
+def wait_for(pred, timeout=5.0):
+    t = time.time()
+    while not pred():
+        if time.time() - t > timeout:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.005)
+
+
+def test_limiter_caps_and_serves_in_order():
+    lim = SlotLimiter(1)
+    a, b, c = object(), object(), object()
+    assert lim.acquire(a)
+    order = []
+
+    def take(t):
+        assert lim.acquire(t)
+        order.append(t)
+
+    tb = threading.Thread(target=take, args=(b,))
+    tb.start()
+    wait_for(lambda: lim.position(b) == 1)
+    tc = threading.Thread(target=take, args=(c,))
+    tc.start()
+    wait_for(lambda: lim.position(c) == 2)
+    assert lim.position(a) == 0 and lim.running == 1 and lim.waiting == 2
+    lim.release(a)
+    wait_for(lambda: lim.position(b) == 0)
+    assert lim.position(c) == 1
+    lim.release(b)
+    tb.join(2), tc.join(2)
+    assert order == [b, c]
+    lim.release(c)
+    assert lim.running == 0 and lim.position(c) is None
+
+
+def test_limiter_cancel_leaves_queue():
+    lim = SlotLimiter(1)
+    lim.acquire("x")
+    cancel = threading.Event()
+    result = []
+    t = threading.Thread(target=lambda: result.append(lim.acquire("y", cancel)))
+    t.start()
+    wait_for(lambda: lim.position("y") == 1)
+    cancel.set()
+    t.join(2)
+    assert result == [False] and lim.waiting == 0
+
+
+def test_limiter_capacity_from_env(monkeypatch):
+    monkeypatch.setenv("NNSCRATCH_MAX_TRAINING", "3")
+    assert SlotLimiter().capacity == 3
+    monkeypatch.setenv("NNSCRATCH_MAX_TRAINING", "zero")  # unreadable: the default
+    assert SlotLimiter().capacity == os.cpu_count()
+    monkeypatch.delenv("NNSCRATCH_MAX_TRAINING")  # the default: one slot per CPU core
+    assert SlotLimiter().capacity == os.cpu_count()
+    with pytest.raises(ConfigError):
+        SlotLimiter(0)
+
+
