@@ -223,6 +223,8 @@ def test_drawings_and_presence(store):
     assert store.online() == {"online": 2, "training": 1}
     store.leave("alice")
     assert store.online() == {"online": 1, "training": 0}
+    store.heartbeats([("carol", "c", True), ("dan", "d", False)], gone=["bob"])
+    assert store.online() == {"online": 2, "training": 1}
 
 
 def test_downsample_history():

@@ -71,22 +71,30 @@ class DrawingQueries:
 
     # ---- presence -------------------------------------------------------------------------------
     def heartbeat(self, owner: str, nickname: str = "", training: bool = False, server: str | None = None) -> None:
-        """Mark a session online (and whether it trains now) for every server sharing this store.
-        One small upsert; callers throttle it (e.g. once per 15 s per session)."""
-        me = owner_hash(owner)
-        if me is None:
-            return
+        """Mark one session online (and whether it trains now); see :meth:`heartbeats`."""
+        self.heartbeats([(owner, nickname, training)], server=server)
+
+    def heartbeats(self, sessions, server: str | None = None, gone=()) -> None:
+        """Mark sessions ``(token, nickname, training)`` online and the tokens in ``gone`` offline, for
+        every server sharing this store: one transaction of small upserts (an app server sends its
+        connected sessions every few seconds from one thread); rows not seen for an hour are pruned."""
         now = time.time()
-        values = dict(owner_hash=me, nickname=clean_nickname(nickname), last_seen=now, training=bool(training),
-                      server=clean_text(server if server is not None else server_name(), 100))
+        where = clean_text(server if server is not None else server_name(), 100)
+        rows = [dict(owner_hash=owner_hash(t), nickname=clean_nickname(n), last_seen=now, training=bool(tr),
+                     server=where) for t, n, tr in sessions if t]
+        gone = [h for h in (owner_hash(t) for t in gone) if h]
         with self._write("cannot record who is online") as conn:
             if conn.dialect.name == "postgresql":
                 from sqlalchemy.dialects.postgresql import insert
             else:
                 from sqlalchemy.dialects.sqlite import insert
-            stmt = insert(presence).values(**values)
-            conn.execute(stmt.on_conflict_do_update(index_elements=[presence.c.owner_hash],
-                                                    set_={k: stmt.excluded[k] for k in values if k != "owner_hash"}))
+            for values in rows:
+                stmt = insert(presence).values(**values)
+                conn.execute(stmt.on_conflict_do_update(
+                    index_elements=[presence.c.owner_hash],
+                    set_={k: stmt.excluded[k] for k in values if k != "owner_hash"}))
+            if gone:
+                conn.execute(presence.delete().where(presence.c.owner_hash.in_(gone)))
             conn.execute(presence.delete().where(presence.c.last_seen < now - PRESENCE_KEEP))
 
     def leave(self, owner: str) -> None:
