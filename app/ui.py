@@ -11,7 +11,7 @@ import streamlit as st
 from nnscratch import worker
 from nnscratch.errors import DataUnavailableError, NNScratchError
 
-from . import runs
+from . import board, runs
 from .resources import shipped_model
 from .session import active_model, data_label, model_summary, state
 
@@ -88,6 +88,7 @@ def sidebar() -> None:
     """Current model and data source, on every page; a live line while a run trains."""
     s = state()
     with st.sidebar:
+        board.nickname_field()
         with show_errors("loading the model"):
             net, kind, _ = active_model()
             m = model_summary(net)
@@ -106,7 +107,7 @@ def _run_status():
         return
     live = not w.done
 
-    @st.fragment(run_every=1.0 if live else None)
+    @st.fragment(run_every=1.0 if live else (3.0 if board.saving(w) else None))
     def status_line():
         runs.reclaim()  # ticks while a run is live, also after the browser reconnected
         snap = w.snapshot()
@@ -119,6 +120,9 @@ def _run_status():
             st.rerun()
         else:
             st.caption(f"Last run: {snap['status']}, step {snap['step']} / {snap['total_steps']}")
+            saved = board.save_status(w)
+            if saved:
+                {"ok": st.caption, "wait": st.warning, "error": st.error}[saved[0]](saved[1])
 
     st.markdown("#### Training")
     status_line()

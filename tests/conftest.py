@@ -4,10 +4,15 @@
 removed at the end. Without PostgreSQL installed the tests that use it skip, with the reason;
 under ``NNSCRATCH_REQUIRE_SERVICES=1`` (CI) that is a failure instead.
 ``pg_url``: a fresh empty database on it, for one test.
+``store_url``: an SQLite file, then a fresh PostgreSQL database (tests run on both).
+Every test session gets its own class board (``NNSCRATCH_DB``, also inherited by the app servers the
+browser tests start), so no test ever writes to a person's real board.
 """
 
 import os
 import re
+import shutil
+import tempfile
 
 import pytest
 
@@ -19,6 +24,19 @@ def no_service(reason: str):
     if REQUIRE_SERVICES:
         pytest.fail(f"NNSCRATCH_REQUIRE_SERVICES is set but {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_class_board():
+    folder = tempfile.mkdtemp(prefix="nnscratch-test-board-")
+    old = os.environ.get("NNSCRATCH_DB")
+    os.environ["NNSCRATCH_DB"] = f"sqlite:///{folder}/class.db"
+    yield os.environ["NNSCRATCH_DB"]
+    if old is None:
+        os.environ.pop("NNSCRATCH_DB", None)
+    else:
+        os.environ["NNSCRATCH_DB"] = old
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

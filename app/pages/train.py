@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from app import charts, runs, session, ui, uploads
+from app import board, charts, runs, session, ui, uploads
 from nnscratch import worker
 from nnscratch.recipe import CHOICES, PRESETS, Recipe
 
@@ -31,8 +31,10 @@ def apply_preset():
 if "f_hidden" not in s:  # first visit: start from the quick recipe
     s["f_preset"] = "quick"
     apply_preset()
+board.apply_recipe_link(fill_form)  # a shared recipe link (?hidden=...&lr=...) fills the form
 
 st.title("Train a network")
+board.recipe_link_messages()
 
 # ------------------------------------------------------------------------------------------- data
 st.subheader("1 · Data")
