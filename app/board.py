@@ -70,10 +70,12 @@ class Me:
 
 
 def me() -> Me:
+    """This session on the board (made on its first script run, and counted online from then on)."""
     s = st.session_state
     if "board_me" not in s:
         s["board_me"] = Me(nickname=clean_nickname(st.query_params.get("name", "")))
         s["nickname_widget"] = "" if s["board_me"].nickname == ANONYMOUS else s["board_me"].nickname
+    _presence().add(s["board_me"])
     return s["board_me"]
 
 
@@ -93,7 +95,6 @@ def nickname_field() -> None:
             st.query_params["name"] = want
         else:
             del st.query_params["name"]
-    _presence().add(m)
 
 
 def md(text) -> str:
@@ -168,6 +169,7 @@ class _Presence:
         self.gone: set[str] = set()
         self.lock = threading.Lock()
         self.thread = None
+        self.wake = threading.Event()  # a new session is told at once, not at the next tick
         self.server = server_name(_port())
 
     def add(self, m: Me) -> None:
@@ -176,6 +178,7 @@ class _Presence:
             if m.token not in self.sessions:
                 self.sessions[m.token] = m
                 self.gone.discard(m.token)
+                self.wake.set()
             if self.thread is None:
                 self.thread = threading.Thread(target=self._loop, name="nnscratch-presence", daemon=True)
                 self.thread.start()
@@ -197,7 +200,8 @@ class _Presence:
                     pass  # offline: the board says so; presence resumes with it
                 except Exception:  # noqa: BLE001
                     log.exception("presence update failed")
-            time.sleep(PRESENCE_EVERY)
+            self.wake.wait(PRESENCE_EVERY)
+            self.wake.clear()
 
 
 @st.cache_resource(show_spinner=False)

@@ -45,7 +45,7 @@ def table(runs) -> pd.DataFrame:
         "Recipe": [recipe_text(r) for r in runs],
         "Status": [r.status for r in runs],
         "Duration": [ui.format_duration(r.duration_s) for r in runs],
-        "When": [pd.Timestamp(r.created_at, unit="s", tz="UTC") for r in runs],
+        "When (UTC)": [pd.Timestamp(r.created_at, unit="s") for r in runs],
     })
 
 
@@ -80,8 +80,8 @@ def show_curves(runs, curves, big=False) -> None:
         st.caption("No curves to show.")
         return
     c1, c2 = st.columns(2)
-    c1.vega_lite_chart(df, curve_spec("val_acc", "validation accuracy", big=big), use_container_width=True)
-    c2.vega_lite_chart(df, curve_spec("loss", "training loss", big=big), use_container_width=True)
+    c1.vega_lite_chart(df, curve_spec("val_acc", "validation accuracy", big=big), width="stretch")
+    c2.vega_lite_chart(df, curve_spec("loss", "training loss", big=big), width="stretch")
 
 
 # ------------------------------------------------------------------------------------------ presenter
@@ -91,6 +91,7 @@ st.html("""<style>
 .st-key-presenter .big { font-size: 2.6rem; font-weight: 600; }
 </style>""")
 
+st.title("Class board")
 present = st.toggle("Presenter view (big type, refreshes by itself)", key="board_present",
                     value=st.query_params.get("present") == "1")
 
@@ -120,7 +121,6 @@ if present:
     st.stop()
 
 # ------------------------------------------------------------------------------------------ the board
-st.title("Class board")
 t0 = time.perf_counter()
 try:
     b = board.call(store.board, *(s.get("board_source") or (None, None)), owner=me.token)
@@ -155,11 +155,11 @@ if only_mine:
     runs = sorted((r for r in b.mine if (r.data_kind, r.data_label) == current),
                   key=lambda r: -(r.test_acc if r.test_acc is not None else -1))
 event = st.dataframe(
-    table(runs), hide_index=True, use_container_width=True, key="board_table", on_select="rerun",
+    table(runs), hide_index=True, width="stretch", key="board_table", on_select="rerun",
     selection_mode="multi-row",
     column_config={"Test acc.": st.column_config.NumberColumn(format="%.2f %%"),
                    "Val. acc.": st.column_config.NumberColumn(format="%.2f %%"),
-                   "When": st.column_config.DatetimeColumn(format="HH:mm:ss"),
+                   "When (UTC)": st.column_config.DatetimeColumn(format="HH:mm:ss"),
                    "Recipe": st.column_config.TextColumn(width="large")})
 timing.record("class_page_build", time.perf_counter() - t0)
 st.caption("Select rows (left edge) to compare runs, load a model or try a recipe.")
