@@ -87,3 +87,31 @@ def test_board_offline_is_a_message_and_training_pages_still_work(monkeypatch):
     at.switch_page("app/pages/train.py")
     at.run()
     assert not at.exception and at.title[0].value == "Train a network"
+
+
+def test_a_run_ending_while_postgres_is_down_is_saved_when_it_is_back(pg_server, pg_url, monkeypatch):
+    monkeypatch.setenv("NNSCRATCH_DB", pg_url)
+    at = page("app/pages/train.py", name="offline-ada")
+    store = get_store()
+    store.ensure_ready()
+    store.outbox.retry_seconds = 0.5
+    at.text_input(key="f_hidden").set_value("16")
+    at.number_input(key="f_epochs").set_value(1)
+    pg_server.stop()
+    try:
+        [b for b in at.button if "Start training" in str(b.label)][0].click()
+        at.run()
+        w = at.session_state["worker"]
+        assert w.join(60) and w.status == "completed"
+        pending = wait_saved(w)
+        assert pending.state == "waiting"
+        at.run()
+        assert any("class board is offline" in x.value for x in at.sidebar.warning)
+    finally:
+        pg_server.start()
+    deadline = time.time() + 30
+    while time.time() < deadline and pending.state == "waiting":
+        time.sleep(0.1)
+    assert pending.state == "saved" and store.get_run(pending.run_id).nickname == "offline-ada"
+    at.run()
+    assert any(f"Saved to the class board (run {pending.run_id})" in c.value for c in at.sidebar.caption)
