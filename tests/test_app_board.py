@@ -115,3 +115,31 @@ def test_a_run_ending_while_postgres_is_down_is_saved_when_it_is_back(pg_server,
     assert pending.state == "saved" and store.get_run(pending.run_id).nickname == "offline-ada"
     at.run()
     assert any(f"Saved to the class board (run {pending.run_id})" in c.value for c in at.sidebar.caption)
+
+
+def test_instructor_actions_need_the_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("NNSCRATCH_DB", f"sqlite:///{tmp_path / 'class.db'}")
+    at = page()
+    assert any("No runs yet" in i.value for i in at.info)
+    assert at.sidebar.text_input(key="nickname_widget")  # the page never cuts the sidebar off
+    from storedata import make_run
+    for i in range(3):
+        get_store().save_run(make_run(nickname=f"p{i}"))
+    monkeypatch.delenv("NNSCRATCH_INSTRUCTOR_KEY", raising=False)
+    at.run()
+    assert any("command-line only" in c.value for c in at.caption)
+    monkeypatch.setenv("NNSCRATCH_INSTRUCTOR_KEY", "k3y")
+    at.run()
+    at.text_input(key="board_key").set_value("wrong")
+    [b for b in at.button if b.label == "Unlock"][0].click()
+    at.run()
+    assert any("not the instructor key" in e.value for e in at.error)
+    assert not [b for b in at.button if b.label == "Wipe the board"]
+    at.text_input(key="board_key").set_value("k3y")
+    [b for b in at.button if b.label == "Unlock"][0].click()
+    at.run()
+    at.checkbox[-1].check()
+    at.run()
+    [b for b in at.button if b.label == "Wipe the board"][0].click()
+    at.run()
+    assert not at.exception and get_store().counts()["runs"] == 0

@@ -89,94 +89,101 @@ st.html("""<style>
 .st-key-presenter table { font-size: 2.1rem; border-collapse: collapse; width: 100%; }
 .st-key-presenter td, .st-key-presenter th { padding: 0.25rem 1rem; border-bottom: 1px solid #ddd; text-align: left; }
 .st-key-presenter .big { font-size: 2.6rem; font-weight: 600; }
+.st-key-presenter td:nth-child(3) { white-space: nowrap; }
 </style>""")
 
 st.title("Class board")
 present = st.toggle("Presenter view (big type, refreshes by itself)", key="board_present",
                     value=st.query_params.get("present") == "1")
 
-if present:
-    @st.fragment(run_every=PRESENTER_EVERY)
-    def presenter(kind, label):
-        t0 = time.perf_counter()
-        try:
-            b = board.call(store.board, kind, label, top=10, latest_curves=5)
-        except StoreError as e:
-            offline(e)
-            return
-        with st.container(key="presenter"):
-            stats = (f"{b.online.get('online', 0)} online · {b.online.get('training', 0)} training now · "
-                     f"{b.counts['runs']} runs by {b.counts['people']} people")
-            st.html(f"<div class='big'>{html.escape(stats)}</div>")
-            rows = "".join(f"<tr><td>{i}</td><td>{html.escape(r.nickname)}</td><td>{ui.fmt_pct(r.test_acc, 2)}</td>"
-                           f"<td>{html.escape(recipe_text(r))}</td></tr>" for i, r in enumerate(b.leaderboard, 1))
-            st.html(f"<p>{html.escape(b.data_label or '')}: best test accuracy</p>"
-                    f"<table><tr><th>#</th><th>who</th><th>test</th><th>recipe</th></tr>{rows}</table>")
-            st.markdown("#### Latest runs")
-            show_curves(b.latest, {r.id: r.history for r in b.latest}, big=True)
-        timing.record("class_presenter_refresh", time.perf_counter() - t0)
 
-    choice = s.get("board_source") or (None, None)
-    presenter(*choice)
-    st.stop()
+@st.fragment(run_every=PRESENTER_EVERY)
+def presenter(kind, label):
+    t0 = time.perf_counter()
+    try:
+        b = board.call(store.board, kind, label, top=10, latest_curves=5)
+    except StoreError as e:
+        offline(e)
+        return
+    with st.container(key="presenter"):
+        stats = (f"{b.online.get('online', 0)} online · {b.online.get('training', 0)} training now · "
+                 f"{b.counts['runs']} runs by {b.counts['people']} people")
+        st.html(f"<div class='big'>{html.escape(stats)}</div>")
+        rows = "".join(f"<tr><td>{i}</td><td>{html.escape(r.nickname)}</td><td>{ui.fmt_pct(r.test_acc, 2)}</td>"
+                       f"<td>{html.escape(recipe_text(r))}</td></tr>" for i, r in enumerate(b.leaderboard, 1))
+        st.html(f"<p>{html.escape(b.data_label or '')}: best test accuracy</p>"
+                f"<table><tr><th>#</th><th>who</th><th>test</th><th>recipe</th></tr>{rows}</table>")
+        st.markdown("#### Latest runs")
+        show_curves(b.latest, {r.id: r.history for r in b.latest}, big=True)
+    timing.record("class_presenter_refresh", time.perf_counter() - t0)
+
 
 # ------------------------------------------------------------------------------------------ the board
-t0 = time.perf_counter()
-try:
-    b = board.call(store.board, *(s.get("board_source") or (None, None)), owner=me.token)
-except StoreError as e:
-    offline(e)
-    st.stop()
+def board_page():
+    t0 = time.perf_counter()
+    try:
+        b = board.call(store.board, *(s.get("board_source") or (None, None)), owner=me.token)
+    except StoreError as e:
+        offline(e)
+        return
 
-m1, m2, m3, m4 = st.columns(4)
-m1.metric("Runs", f"{b.counts['runs']:,}")
-m2.metric("People", f"{b.counts['people']:,}")
-m3.metric("Online now", b.online.get("online", 0))
-m4.metric("Training now", b.online.get("training", 0))
-if not b.sources:
-    st.info("No runs yet. Train one on the Train page: when it ends it appears here for everyone.",
-            icon=":material/leaderboard:")
-    st.stop()
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Runs", f"{b.counts['runs']:,}")
+    m2.metric("People", f"{b.counts['people']:,}")
+    m3.metric("Online now", b.online.get("online", 0))
+    m4.metric("Training now", b.online.get("training", 0))
+    if not b.sources:
+        st.info("No runs yet. Train one on the Train page: when it ends it appears here for everyone.",
+                icon=":material/leaderboard:")
+        return
 
-sources = [(k, lab) for k, lab, _ in b.sources]
-counts = {(k, lab): n for k, lab, n in b.sources}
-current = (b.data_kind, b.data_label)
-f1, f2 = st.columns([3, 1])
-picked = f1.selectbox("Data source (the same test set for every run on a board)", sources,
-                      index=sources.index(current) if current in sources else 0,
-                      format_func=lambda kl: f"{kl[1]} ({counts.get(kl, 0)} runs)")
-if picked != current:
-    s["board_source"] = picked
-    st.rerun()
-only_mine = f2.toggle("Only my runs", key="board_only_mine")
+    sources = [(k, lab) for k, lab, _ in b.sources]
+    counts = {(k, lab): n for k, lab, n in b.sources}
+    current = (b.data_kind, b.data_label)
+    f1, f2 = st.columns([3, 1])
+    picked = f1.selectbox("Data source (the same test set for every run on a board)", sources,
+                          index=sources.index(current) if current in sources else 0,
+                          format_func=lambda kl: f"{kl[1]} ({counts.get(kl, 0)} runs)")
+    if picked != current:
+        s["board_source"] = picked
+        st.rerun()
+    only_mine = f2.toggle("Only my runs", key="board_only_mine")
 
-runs = b.leaderboard
-if only_mine:
-    runs = sorted((r for r in b.mine if (r.data_kind, r.data_label) == current),
-                  key=lambda r: -(r.test_acc if r.test_acc is not None else -1))
-event = st.dataframe(
-    table(runs), hide_index=True, width="stretch", key="board_table", on_select="rerun",
-    selection_mode="multi-row",
-    column_config={"Test acc.": st.column_config.NumberColumn(format="%.2f %%"),
-                   "Val. acc.": st.column_config.NumberColumn(format="%.2f %%"),
-                   "When (UTC)": st.column_config.DatetimeColumn(format="HH:mm:ss"),
-                   "Recipe": st.column_config.TextColumn(width="large")})
-timing.record("class_page_build", time.perf_counter() - t0)
-st.caption("Select rows (left edge) to compare runs, load a model or try a recipe.")
+    runs = b.leaderboard
+    if only_mine:
+        runs = sorted((r for r in b.mine if (r.data_kind, r.data_label) == current),
+                      key=lambda r: -(r.test_acc if r.test_acc is not None else -1))
+    event = st.dataframe(
+        table(runs), hide_index=True, width="stretch", key="board_table", on_select="rerun",
+        selection_mode="multi-row",
+        column_config={"Test acc.": st.column_config.NumberColumn(format="%.2f %%"),
+                       "Val. acc.": st.column_config.NumberColumn(format="%.2f %%"),
+                       "When (UTC)": st.column_config.DatetimeColumn(format="HH:mm:ss"),
+                       "Recipe": st.column_config.TextColumn(width="large")})
+    timing.record("class_page_build", time.perf_counter() - t0)
+    st.caption("Select rows (left edge) to compare runs, load a model or try a recipe.")
 
-chosen = [runs[i] for i in event.selection.rows if i < len(runs)]
-if len(chosen) > MAX_COMPARE:
-    st.info(f"Comparing the first {MAX_COMPARE} of the {len(chosen)} runs you selected.")
-    chosen = chosen[:MAX_COMPARE]
+    chosen = [runs[i] for i in event.selection.rows if i < len(runs)]
+    if len(chosen) > MAX_COMPARE:
+        st.info(f"Comparing the first {MAX_COMPARE} of the {len(chosen)} runs you selected.")
+        chosen = chosen[:MAX_COMPARE]
 
-if chosen:
+    if chosen:
+        compare(chosen)
+        run_actions(chosen[0])
+    instructor(b, chosen)
+
+
+def compare(chosen) -> None:
     with ui.show_errors("reading the curves"):
         st.subheader("Compare")
         show_curves(chosen, board.call(store.curves, [r.id for r in chosen]))
         for r in chosen:
             st.caption(board.md(f"#{r.id} {r.nickname}: {recipe_text(r)} · test {ui.fmt_pct(r.test_acc, 2)}"))
 
-    run = chosen[0]
+
+def run_actions(run) -> None:
+    """Load the run's model, try its recipe, share it, delete it if it is mine."""
     st.subheader(f"Run {run.id}")
     st.caption(board.md(f"by {run.nickname} · {run.status} · {ui.format_duration(run.duration_s)} · "
                         f"on {run.server}" + (f" · {run.note}" if run.note else "")))
@@ -199,21 +206,25 @@ if chosen:
     st.caption("Share this recipe: the link opens Train with it filled in.")
     st.code(board.recipe_link(run.recipe, run.data_kind), language=None, wrap_lines=True)
 
-# ------------------------------------------------------------------------------------------ instructor
-with st.expander("Instructor"):
-    if not instructor_key_set():
-        st.caption("Instructor actions are command-line only on this server (no NNSCRATCH_INSTRUCTOR_KEY is set):")
-        st.code("python -m nnscratch class export --out board.csv\npython -m nnscratch class delete RUN\n"
-                "python -m nnscratch class reset", language="bash")
-    elif not s.get("board_instructor"):
-        key = st.text_input("Instructor key", type="password", key="board_key")
-        if st.button("Unlock") and key:
-            if check_instructor_key(key):
-                s["board_instructor"] = True
-                st.rerun()
-            time.sleep(1.0)  # slows down guessing
-            st.error("That is not the instructor key.")
-    else:
+
+def instructor(b, chosen) -> None:
+    """Wipe the board, delete any run, export it: with the key, or on the command line."""
+    with st.expander("Instructor"):
+        if not instructor_key_set():
+            st.caption("Instructor actions are command-line only on this server (no NNSCRATCH_INSTRUCTOR_KEY is set):")
+            st.code("python -m nnscratch class export --out board.csv\npython -m nnscratch class delete RUN\n"
+                    "python -m nnscratch class reset", language="bash")
+            return
+        if not s.get("board_instructor"):
+            key = st.text_input("Instructor key", type="password", key="board_key")
+            if st.button("Unlock") and key:
+                if check_instructor_key(key):
+                    s["board_instructor"] = True
+                    st.rerun()
+                time.sleep(1.0)  # slows down guessing
+                st.error("That is not the instructor key.")
+            return
+
         def export():
             try:
                 return store.export_csv()
@@ -234,3 +245,8 @@ with st.expander("Instructor"):
                 s.pop("board_source", None)
                 ui.flash(f"The board is wiped ({n} runs deleted).")
                 st.rerun()
+
+if present:
+    presenter(*(s.get("board_source") or (None, None)))
+else:
+    board_page()
