@@ -85,6 +85,10 @@ def pick_first_run(d) -> str:
     return d.page.locator('[data-testid="stMain"]').inner_text()
 
 
+def _ms(sorted_seconds, q):
+    return round(1e3 * sorted_seconds[min(len(sorted_seconds) - 1, int(q * len(sorted_seconds)))], 1)
+
+
 def test_two_people_share_the_board_and_it_survives_a_restart(browser, board_server):
     ctx_a, a = person(browser, board_server.url, "train?name=Ada%20L.")
     ctx_b = ctx_c = None
@@ -114,8 +118,10 @@ def test_two_people_share_the_board_and_it_survives_a_restart(browser, board_ser
         b.page.wait_for_timeout(11_000)  # two self-refreshes of the presenter fragment
         refreshes = board_server.timings("class_presenter_refresh")
         assert len(refreshes) >= 3, refreshes
-        record("class_presenter_refresh_ms_max", round(1e3 * refreshes[-1], 1))
-        record("class_page_build_ms_max", round(1e3 * max(board_server.timings("class_page_build")), 1))
+        builds = board_server.timings("class_page_run")  # the first one also opened the database
+        record("class_presenter_refresh_ms", {"n": len(refreshes), "median": _ms(refreshes, 0.5),
+                                              "max": _ms(refreshes, 1)})
+        record("class_page_build_ms", {"n": len(builds), "median": _ms(builds, 0.5), "max": _ms(builds, 1)})
     finally:
         for ctx in (ctx_a, ctx_b):
             if ctx is not None:
