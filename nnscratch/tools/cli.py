@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
 from ..errors import ConfigError, NNScratchError
 from . import class_cli
+from .versions import VersionAction
 
 DATA_HELP = "sample (built-in, offline; default), mnist (full, cached/downloaded) or a path to a file or folder"
 
@@ -41,7 +41,7 @@ def build_parser():
     from ..recipe import CHOICES, PRESETS
 
     p = _Parser(prog="python -m nnscratch", description="A neural network from scratch in NumPy.")
-    p.add_argument("--version", action="version", version=f"nnscratch {__version__}")
+    p.add_argument("--version", action=VersionAction)
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     t = sub.add_parser("train", help="train a network and save it")
