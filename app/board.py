@@ -88,7 +88,8 @@ def nickname_field() -> None:
         st.session_state["nickname_widget"] = "" if m.nickname == ANONYMOUS else m.nickname
 
     st.text_input("Nickname", key="nickname_widget", max_chars=24, placeholder=ANONYMOUS, on_change=changed,
-                  help="Shown with your runs on the Class page. No account: anything up to 24 characters.")
+                  help="Shown with your runs on the Class page. No account: anything up to 24 characters. "
+                       f"The class board is kept in `{store().url.replace('`', '')}`.")
     want = "" if m.nickname == ANONYMOUS else m.nickname
     if st.query_params.get("name", "") != want:
         if want:
