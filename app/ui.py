@@ -13,7 +13,7 @@ from nnscratch import worker
 from nnscratch.errors import DataUnavailableError, NNScratchError
 from nnscratch.tools import versions
 
-from . import runs
+from . import board, runs
 from .resources import shipped_model
 from .session import active_model, data_label, model_summary, state
 
@@ -91,6 +91,7 @@ def sidebar() -> None:
     s = state()
     with st.sidebar:
         _version_warning()
+        board.nickname_field()
         with show_errors("loading the model"):
             net, kind, _ = active_model()
             m = model_summary(net)
@@ -142,7 +143,7 @@ def _run_status():
         return
     live = not w.done
 
-    @st.fragment(run_every=1.0 if live else None)
+    @st.fragment(run_every=1.0 if live else (3.0 if board.saving(w) else None))
     def status_line():
         runs.reclaim()  # ticks while a run is live, also after the browser reconnected
         snap = w.snapshot()
@@ -155,6 +156,9 @@ def _run_status():
             st.rerun()
         else:
             st.caption(f"Last run: {snap['status']}, step {snap['step']} / {snap['total_steps']}")
+            saved = board.save_status(w)
+            if saved:
+                {"ok": st.caption, "wait": st.warning, "error": st.error}[saved[0]](saved[1])
 
     st.markdown("#### Training")
     status_line()

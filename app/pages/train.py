@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from app import charts, runs, session, ui, uploads
+from app import board, charts, runs, session, ui, uploads
 from nnscratch import worker
 from nnscratch.errors import NNScratchError
 from nnscratch.recipe import CHOICES, PRESETS, Recipe
@@ -32,6 +32,7 @@ def apply_preset():
 if "f_hidden" not in s:  # first visit: start from the quick recipe
     s["f_preset"] = "quick"
     apply_preset()
+board.apply_recipe_link(fill_form)  # a shared recipe link (?hidden=...&lr=...) fills the form
 
 def collect_upload() -> bool:
     """Take the finished upload job's outcome into the session; True if there was one."""
@@ -70,6 +71,7 @@ def upload_status():
 
 
 st.title("Train a network")
+board.recipe_link_messages()
 
 # ------------------------------------------------------------------------------------------- data
 
