@@ -40,7 +40,7 @@ def test_files_uploaded_together_count_together():
         uploads.check_size(half, FakeUpload("train-labels-idx1-ubyte.gz", LIMIT // 2 + 1))
 
 
-@pytest.mark.parametrize("read", [uploads.read_dataset, uploads.read_model])
+@pytest.mark.parametrize("read", [uploads.start_reading, uploads.read_model])
 def test_an_oversized_upload_is_refused_before_it_is_read(read):
     with pytest.raises(DataFormatError, match="more than"):
         read(FakeUpload("big.npz", LIMIT + 1))
@@ -75,5 +75,9 @@ def test_the_train_page_refuses_an_upload_over_the_limit(monkeypatch):
     monkeypatch.setattr(uploads, "MAX_UPLOAD_MB", real_limit)
     at.file_uploader(key="data_upload").set_value(("digits2.csv", data, "text/csv"))
     at.run()
+    job = at.session_state["upload_job"]
+    if job is not None:  # not read within the page's 2 s wait (a busy machine): the page collects it later
+        job.wait(60)
+        at.run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert at.session_state["upload_arrays"] is not None
+    assert at.session_state["upload_arrays"].n_train > 0
