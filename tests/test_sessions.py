@@ -88,7 +88,6 @@ def test_slot_cap_queue_positions_and_first_come_first_served():
 
 
 def test_session_release_stops_running_and_queued_workers_after_the_grace_and_frees_slots(monkeypatch):
-    pytest.importorskip("streamlit")
     sys.path.insert(0, str(ROOT))
     from app import runs as app_runs
 
@@ -200,7 +199,6 @@ def test_stopped_and_diverged_runs_keep_history_and_last_good_weights():
 
 # ==================================================================================== AppTest: upload mid-run
 def test_a_model_of_another_architecture_uploaded_while_a_run_goes():
-    pytest.importorskip("streamlit")
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
