@@ -14,8 +14,9 @@ import streamlit as st
 from app import timing
 
 timing.mark_run_start()  # for the server-side timing of a drawing
+# "auto": expanded on wide screens, collapsed on phones (where it would cover the whole page).
 st.set_page_config(page_title="nnscratch: a neural network from scratch", layout="wide",
-                   initial_sidebar_state="expanded")
+                   initial_sidebar_state="auto")
 
 from app import runs, session, ui  # noqa: E402  (after set_page_config: they may create cached resources)
 
@@ -28,8 +29,11 @@ PAGES = [
     st.Page("app/pages/how_it_works.py", title="How it works", icon=":material/function:", url_path="how-it-works"),
 ]
 
-page = st.navigation(PAGES)
 session.state()
+present = ui.init_presenter()
+if present:  # the projector shows the page, not the sidebar: pages are switched from a bar on top
+    st.set_page_config(initial_sidebar_state="collapsed")
+page = st.navigation(PAGES, position="top" if present else "sidebar")
 runs.reclaim()
 ui.style()
 if runs.adopt_finished():
