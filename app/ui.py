@@ -176,6 +176,7 @@ a:focus-visible, button:focus-visible, [role="radio"]:focus-visible, [role="swit
 # Presenter mode: everything bigger for the back row, participant-only controls folded (see folded()).
 _PRESENT_CSS = """
 <style>
+@media (min-width: 641px) {  /* a phone that opens a ?present=1 link keeps its phone layout */
 [data-testid="stMain"] { font-size: 24px; }
 [data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label,
 [data-testid="stMain"] td, [data-testid="stMain"] th, [data-testid="stMain"] [data-testid="stMarkdownContainer"],
@@ -186,13 +187,15 @@ _PRESENT_CSS = """
 [data-testid="stMain"] h3 { font-size: 2.1rem; }
 [data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 3.2rem; }
 [data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 24px !important; }
-[data-testid="stMain"] .katex { font-size: 1.5em; }
+[data-testid="stMain"] .katex { font-size: 1.3em; }
 [data-testid="stMain"] pre, [data-testid="stMain"] code { font-size: 20px !important; }
 [data-testid="stMainBlockContainer"] { padding-top: 1.5rem; padding-left: 2.5rem; padding-right: 2.5rem; }
+}
 </style>
 """
 
 PRESENT_SCALE = 1.5  # charts, images and their fonts in presenter mode
+PRESENT_CANVAS_ZOOM = 1.25  # the Draw canvas, shown bigger (its bitmap and brush stay the same)
 _TRUE = ("1", "true", "yes", "on")
 
 
@@ -219,6 +222,10 @@ def scale() -> float:
     return PRESENT_SCALE if presenting() else 1.0
 
 
+def canvas_zoom() -> float:
+    return PRESENT_CANVAS_ZOOM if presenting() else 1.0
+
+
 def folded(label: str, icon: str | None = None):
     """A box for controls only a participant needs: open normally, a closed expander in presenter mode."""
     if presenting():
@@ -240,4 +247,6 @@ def presenter_toggle() -> None:
 
 
 def style() -> None:
-    st.html(_CSS + (_PRESENT_CSS if presenting() else ""))
+    present = _PRESENT_CSS + (f"<style>@media (min-width: 900px) {{ .st-key-draw-canvasbox "
+                              f"{{ zoom: {PRESENT_CANVAS_ZOOM}; }} }}</style>")
+    st.html(_CSS + (present if presenting() else ""))

@@ -30,7 +30,8 @@ def draw_and_read():
     # Every part has a key: on phones (ui._CSS) they are taken out of these boxes and put in one column,
     # canvas, answer, Clear, then the rest, so the answer is on screen and Clear under the thumb.
     row = st.container(horizontal=True, gap="large", key="draw-row")
-    left = row.container(width=preprocess.CANVAS_SIZE + 16, key="draw-canvas")
+    # (in presenter mode the canvas is shown bigger: same bitmap, CSS zoom)
+    left = row.container(width=round((preprocess.CANVAS_SIZE + 16) * ui.canvas_zoom()), key="draw-canvas")
     right = row.container(width="stretch", key="draw-result")
     with left.container(key="draw-canvasbox"):
         canvas = st_canvas(
@@ -49,7 +50,7 @@ def draw_and_read():
     # Boxes laid out first, filled in order of urgency: the prediction is computed and sent before
     # everything else, so on a busy server or bad Wi-Fi the answer is what arrives first.
     top = right.container(horizontal=True, gap="large", key="draw-top")
-    seen = top.container(width=200, key="draw-seen")
+    seen = top.container(width=int(200 * ui.scale()), key="draw-seen")
     answer = top.container(width="stretch", key="draw-answer")
     bars = right.container(key="draw-bars")
     if img28 is None:
@@ -71,7 +72,7 @@ def draw_and_read():
     actions.button("Clear", icon=":material/ink_eraser:", key="clear_canvas", on_click=_clear_canvas)
     seen.markdown("**What the network sees**")
     # 28x28 sent as it is and enlarged by the browser, pixel for pixel (CSS image-rendering)
-    seen.image(np.zeros((28, 28), np.uint8) if img28 is None else img28, width=196,
+    seen.image(np.zeros((28, 28), np.uint8) if img28 is None else img28, width=int(196 * ui.scale()),
                caption="28×28 pixels, made the way MNIST was: cropped, scaled to 20 px, centred by mass.")
 
 
