@@ -181,7 +181,6 @@ _PRESENT_CSS = """
 [data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label,
 [data-testid="stMain"] td, [data-testid="stMain"] th, [data-testid="stMain"] [data-testid="stMarkdownContainer"],
 [data-testid="stMain"] input, [data-testid="stMain"] [data-baseweb="select"] { font-size: 24px !important; }
-[data-testid="stMain"] [data-testid="stCaptionContainer"], [data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 22px !important; }
 [data-testid="stMain"] h1 { font-size: 3.6rem; }
 [data-testid="stMain"] h2 { font-size: 2.6rem; }
 [data-testid="stMain"] h3 { font-size: 2.1rem; }

@@ -57,7 +57,9 @@ class AppDriver:
             return
         old = self.title_locator().inner_text(timeout=timeout) if self.title_locator().count() else ""
         href = f"{self.base}/" if path == "home" else f"{self.base}/{path}"
-        self.page.locator(f'a[data-testid="stSidebarNavLink"][href="{href}"]').click(timeout=timeout)
+        # the sidebar's navigation, or the bar on top in presenter mode
+        self.page.locator(f'a[data-testid="stSidebarNavLink"][href="{href}"], '
+                          f'a[data-testid="stTopNavLink"][href="{href}"]').first.click(timeout=timeout)
         self.page.wait_for_url(lambda u: self._path_of(u) == path, timeout=timeout)
         self.page.wait_for_function(
             "old => { const h = document.querySelector('[data-testid=\"stMain\"] h1');"
