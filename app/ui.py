@@ -185,6 +185,8 @@ _PRESENT_CSS = """
 [data-testid="stMain"] h2 { font-size: 2.6rem; }
 [data-testid="stMain"] h3 { font-size: 2.1rem; }
 [data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 3.2rem; }
+[data-testid="stMain"] [data-testid="stMetricValue"] * { font-size: inherit !important; } /* not the 24 px above */
+.st-key-draw-result .st-key-draw-prediction [data-testid="stMetricValue"] { font-size: 6rem; }
 [data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 24px !important; }
 [data-testid="stMain"] .katex { font-size: 1.3em; }
 [data-testid="stMain"] pre, [data-testid="stMain"] code { font-size: 20px !important; }

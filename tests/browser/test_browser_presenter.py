@@ -21,7 +21,9 @@ SIZES_JS = """
       .filter(e => !e.closest('pre, code, [data-testid="stCode"], .katex, [data-testid="stExpander"] summary'))
       .filter(e => e.innerText.trim());
   const h1 = main.querySelector('h1');
-  const metrics = [...main.querySelectorAll('[data-testid="stMetricValue"]')].filter(visible);
+  // the element that holds a metric's text (its own font size is what one sees)
+  const metrics = [...main.querySelectorAll('[data-testid="stMetricValue"]')].filter(visible)
+      .map(e => [...e.querySelectorAll('*')].filter(c => c.innerText && c.innerText.trim()).pop() || e);
   const charts = [...main.querySelectorAll('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg')]
       .filter(visible);
   return {min_text_px: text.length ? Math.min(...text.map(px)) : null,
@@ -81,6 +83,7 @@ def test_presenter_mode_is_big_folded_and_kept_while_navigating(app):
     box = app.canvas().bounding_box()
     assert box["width"] > 1.2 * CANVAS_SIZE, f"the canvas should be shown bigger for the room: {box}"
     assert app.draw(vertical_one(), CANVAS_SIZE) == "1"
+    assert sizes(app)["metric_px"] >= 40, "the prediction should be big in presenter mode"
     app.clear()
     assert app.draw(closed_zero(), CANVAS_SIZE) == "0"
 
