@@ -14,10 +14,15 @@ import streamlit as st
 from app import timing
 
 timing.mark_run_start()  # for the server-side timing of a drawing
-st.set_page_config(page_title="nnscratch: a neural network from scratch", layout="wide",
-                   initial_sidebar_state="expanded")
 
-from app import runs, session, ui  # noqa: E402  (after set_page_config: they may create cached resources)
+from app import runs, session, ui  # noqa: E402
+
+present = ui.init_presenter()  # ?present=1 or the sidebar toggle
+# "auto": expanded on wide screens, collapsed on phones (where it would cover the whole page). The
+# projector shows the page, not the sidebar: in presenter mode pages are switched from a bar on top.
+# One call per run: a second, different sidebar state in the same run re-opens it on a page switch.
+st.set_page_config(page_title="nnscratch: a neural network from scratch", layout="wide",
+                   initial_sidebar_state="collapsed" if present else "auto")
 
 PAGES = [
     st.Page("app/pages/home.py", title="Home", icon=":material/home:", default=True),
@@ -29,8 +34,8 @@ PAGES = [
     st.Page("app/pages/class_board.py", title="Class", icon=":material/leaderboard:", url_path="class"),
 ]
 
-page = st.navigation(PAGES)
 session.state()
+page = st.navigation(PAGES, position="top" if present else "sidebar")
 runs.reclaim()
 ui.style()
 if runs.adopt_finished():

@@ -46,7 +46,7 @@ def loss_chart_spec(x: str = "step", height: int = 300) -> dict:
     """Per-batch loss (grey) under its moving average (pink); data: history_table()."""
     enc_x = {"field": x, "type": "quantitative", "axis": _axis(title=x)}
     return {
-        "height": height, "title": "Loss (grey: each batch, pink: smoothed)",
+        "height": height, "title": "Loss (thin grey: each batch, thick pink: smoothed)",
         "layer": [
             {"mark": {"type": "line", "color": GREY, "opacity": 0.6},
              "encoding": {"x": enc_x, "y": {"field": "loss", "type": "quantitative",
@@ -72,6 +72,13 @@ def accuracy_chart_spec(x: str = "step", height: int = 300) -> dict:
                   "axis": _axis(fmt="%", title="accuracy")},
             "color": {"field": "set", "type": "nominal",
                       "scale": {"domain": ["train (running)", "validation"], "range": [BLUE, PINK]},
+                      "legend": {"orient": "bottom-right", "title": None, "labelFontSize": 14}},
+            # not by colour alone: validation is dashed with square points (one merged legend)
+            "strokeDash": {"field": "set", "type": "nominal",
+                           "scale": {"domain": ["train (running)", "validation"], "range": [[1, 0], [6, 3]]},
+                           "legend": {"orient": "bottom-right", "title": None, "labelFontSize": 14}},
+            "shape": {"field": "set", "type": "nominal",
+                      "scale": {"domain": ["train (running)", "validation"], "range": ["circle", "square"]},
                       "legend": {"orient": "bottom-right", "title": None, "labelFontSize": 14}},
         },
     }
@@ -103,6 +110,29 @@ def bar_chart_spec(x: str, y: str, *, title=None, highlight: str | None = None, 
     else:
         spec.update(bars)
     return spec
+
+_SCALED_KEYS = ("height", "labelFontSize", "titleFontSize", "fontSize", "symbolSize", "strokeWidth", "dy")
+
+
+def scaled(spec: dict, k: float) -> dict:
+    """A copy of a Vega-Lite spec ``k`` times bigger for a projector: heights, font sizes, line widths,
+    and the chart title (given a font size). ``k == 1`` returns the spec as it is."""
+    if k == 1:
+        return spec
+
+    def walk(x):
+        if isinstance(x, dict):
+            return {key: (v * k if key in _SCALED_KEYS and isinstance(v, (int, float)) and not isinstance(v, bool)
+                          else walk(v)) for key, v in x.items()}
+        return [walk(v) for v in x] if isinstance(x, list) else x
+
+    out = walk(spec)
+    out.setdefault("config", {})
+    out["config"] = {**out["config"], "title": {"fontSize": 16 * k}, "axis": {"labelFontSize": 13 * k,
+                                                                              "titleFontSize": 14 * k},
+                     "legend": {"labelFontSize": 14 * k, "symbolSize": 100 * k}}
+    return out
+
 
 def probability_bars_html(probs, height: int = 120) -> str:
     """The ten class probabilities as an HTML bar chart: the highest bar pink, a percentage on each.

@@ -63,8 +63,9 @@ def running():
     return w if w is not None and not w.done else None
 
 
-def start(recipe: Recipe, arrays: TrainingArrays, data_label: str):
-    """Create the network, start the session's run and remember it (raises NNScratchError)."""
+def start(recipe: Recipe, arrays: TrainingArrays, data_label: str, pace: float | None = None):
+    """Create the network, start the session's run and remember it (raises NNScratchError).
+    ``pace``: stretch the run to about that many seconds so a room can watch it (None: full speed)."""
     s = state()
     if running() is not None:
         raise ConfigError("a training run is already going in this session: stop it first")
@@ -72,6 +73,7 @@ def start(recipe: Recipe, arrays: TrainingArrays, data_label: str):
     name = f"{recipe.preset or 'custom'} {recipe.architecture}"
     net.meta["name"] = name
     w = worker.TrainingWorker(net, arrays, recipe, owner=_session_id(), name=name, data_label=data_label)
+    w.set_pace(pace)
     session_runs().add(w)
     s["worker"] = w
     s["run_model_token"] = s["model_token"]  # a model loaded while it runs is not replaced at the end

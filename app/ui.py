@@ -102,6 +102,7 @@ def sidebar() -> None:
         st.markdown("#### Data")
         st.caption(data_label(s["data_source"]))
         _run_status()
+        presenter_toggle()
         _about()
 
 
@@ -177,9 +178,119 @@ _CSS = """
 /* 28x28 digits are sent as they are and enlarged by the browser, pixel for pixel */
 .st-key-draw-seen img, .st-key-digits img { image-rendering: pixelated; }
 .st-key-draw-canvas { padding-top: 2.2rem; } /* room for the canvas toolbar that floats above it */
+/* Long labels wrap instead of ending in "..." */
+[data-testid="stWidgetLabel"] [data-testid="stMarkdownContainer"], .stCheckbox [data-testid="stMarkdownContainer"] {
+  overflow: visible; white-space: normal; text-overflow: clip; }
+/* KaTeX's display box is a pixel or two narrower than some subscripts: room instead of a scrollbar */
+.katex-display { padding: 0 0.15em; }
+/* Keyboard users see where they are */
+a:focus-visible, button:focus-visible, [role="radio"]:focus-visible, [role="switch"]:focus-visible, input:focus-visible {
+  outline: 3px solid #1c7ed6 !important; outline-offset: 2px; }
+
+/* Phones: the canvas, the answer, then Clear (in thumb reach), then the rest; all the Draw page's parts
+   become one column (display: contents lifts them, and the layout wrapper Streamlit puts around each box,
+   out of their desktop boxes so they can be ordered). */
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 2rem; }
+  [data-testid="stMain"] h1 { font-size: 1.6rem; padding: 0.25rem 0; }
+  .katex-display > .katex { font-size: 1em; }
+  .st-key-draw-row { flex-direction: column; flex-wrap: nowrap; gap: 0.6rem; }
+  .st-key-draw-row > div, .st-key-draw-canvas, .st-key-draw-result, .st-key-draw-top,
+  .st-key-draw-canvas > div, .st-key-draw-result > div, .st-key-draw-top > div { display: contents; }
+  .st-key-draw-canvasbox { order: 1; padding-top: 0; }
+  .st-key-draw-answer { order: 2; flex-direction: row; align-items: baseline; gap: 1.5rem; min-height: 4.2rem; }
+  .st-key-draw-actions { order: 3; }
+  .st-key-draw-bars { order: 4; }
+  .st-key-draw-seen { order: 5; }
+  .st-key-draw-hint { order: 6; }
+  div:has(> .st-key-draw-model) { order: 10; }
+  .st-key-draw-result .st-key-draw-prediction [data-testid="stMetricValue"] { font-size: 3rem; }
+  .st-key-draw-result [data-testid="stMetricValue"] { font-size: 2rem; }
+  .st-key-draw-answer [data-testid="stAlert"] { padding: 0.4rem 0.6rem; }
+  .st-key-draw-actions button { min-height: 3rem; min-width: 6rem; }
+}
+/* Short phones (360x640 and the like): the canvas is shown smaller; its 280 px bitmap and brush stay the
+   same (CSS zoom), so the network gets the same drawing (bench/bench_canvas_size.py). */
+@media (max-width: 640px) and (max-height: 760px) { .st-key-draw-canvasbox { zoom: 0.8572; } }
+@media (max-width: 330px) { .st-key-draw-canvasbox { zoom: 0.8572; } }
 </style>
 """
 
+# Presenter mode: everything bigger for the back row, participant-only controls folded (see folded()).
+_PRESENT_CSS = """
+<style>
+@media (min-width: 641px) {  /* a phone that opens a ?present=1 link keeps its phone layout */
+[data-testid="stMain"] { font-size: 24px; }
+[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label,
+[data-testid="stMain"] td, [data-testid="stMain"] th, [data-testid="stMain"] [data-testid="stMarkdownContainer"],
+[data-testid="stMain"] input, [data-testid="stMain"] [data-baseweb="select"] { font-size: 24px !important; }
+[data-testid="stMain"] h1 { font-size: 3.6rem; }
+[data-testid="stMain"] h2 { font-size: 2.6rem; }
+[data-testid="stMain"] h3 { font-size: 2.1rem; }
+[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 3.2rem; }
+[data-testid="stMain"] [data-testid="stMetricValue"] * { font-size: inherit !important; } /* not the 24 px above */
+.st-key-draw-result .st-key-draw-prediction [data-testid="stMetricValue"] { font-size: 6rem; }
+[data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 24px !important; }
+[data-testid="stMain"] .katex { font-size: 1.3em; }
+[data-testid="stMain"] pre, [data-testid="stMain"] code { font-size: 20px !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 1.5rem; padding-left: 2.5rem; padding-right: 2.5rem; }
+}
+</style>
+"""
+
+PRESENT_SCALE = 1.5  # charts, images and their fonts in presenter mode
+PRESENT_CANVAS_ZOOM = 1.25  # the Draw canvas, shown bigger (its bitmap and brush stay the same)
+_TRUE = ("1", "true", "yes", "on")
+
+
+def init_presenter() -> bool:
+    """Presenter mode, from ``?present=1`` on a session's first run, then from the sidebar toggle. The URL is
+    rewritten on every run (st.navigation drops query parameters on a page switch) so a reload or a shared
+    link keeps the mode."""
+    s = st.session_state
+    if "present" not in s:
+        s["present"] = str(st.query_params.get("present", "")).lower() in _TRUE
+    if s["present"]:
+        st.query_params["present"] = "1"
+    elif "present" in st.query_params:
+        del st.query_params["present"]
+    return s["present"]
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get("present", False))
+
+
+def scale() -> float:
+    """How much bigger charts and images are drawn now: PRESENT_SCALE in presenter mode, else 1."""
+    return PRESENT_SCALE if presenting() else 1.0
+
+
+def canvas_zoom() -> float:
+    return PRESENT_CANVAS_ZOOM if presenting() else 1.0
+
+
+def folded(label: str, icon: str | None = None):
+    """A box for controls only a participant needs: open normally, a closed expander in presenter mode."""
+    if presenting():
+        return st.expander(label, expanded=False, icon=icon)
+    return st.container()
+
+
+def presenter_toggle() -> None:
+    """The sidebar switch for presenter mode (``?present=1`` does the same)."""
+    s = state()
+
+    def _changed():
+        s["present"] = s["present_widget"]
+
+    s["present_widget"] = presenting()
+    st.toggle("Presenter mode", key="present_widget", on_change=_changed,
+              help="Big text and charts for a projector, sidebar closed, participant-only controls folded. "
+                   "Same as adding ?present=1 to the address.")
+
 
 def style() -> None:
-    st.html(_CSS)
+    present = _PRESENT_CSS + (f"<style>@media (min-width: 900px) {{ .st-key-draw-canvasbox "
+                              f"{{ zoom: {PRESENT_CANVAS_ZOOM}; }} }}</style>")
+    st.html(_CSS + (present if presenting() else ""))

@@ -5,6 +5,10 @@ slot. The fit callback appends each history row to a lock-protected list (cheap,
 headless speed); the UI polls ``rows()`` and ``snapshot()``. ``stop()`` ends the run within one step
 (also while queued or paused); the network's last good weights and the history stay available after a
 stop, a divergence or an error. Pure Python + NumPy (never imports streamlit).
+
+Pace: ``set_pace(seconds)`` stretches a run that would be over in a second or two to about that long, by
+waiting between steps, so a room can watch it learn. The waits are not training time: each row's
+``elapsed`` and ``samples_per_s`` leave them out (``fit`` counts its callback's time as elapsed).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ log = logging.getLogger(__name__)
 QUEUED, RUNNING, PAUSED = "queued", "running", "paused"
 COMPLETED, STOPPED, DIVERGED, ERROR = "completed", "stopped", "diverged", "error"
 FINAL_STATES = (COMPLETED, STOPPED, DIVERGED, ERROR)
+# "Watch it learn": a run that computes faster than this is stretched to about this many seconds.
+WATCH_SECONDS = 20.0
 
 
 def _one_line(err: BaseException) -> str:
@@ -81,6 +87,9 @@ class TrainingWorker:
         self._pause = threading.Event()
         self._done = threading.Event()
         self._time = _Timing()
+        self._pace: float | None = None  # target wall seconds for the whole run, or None: no waits
+        self._waited = 0.0  # seconds spent in pace waits so far (not training time)
+        self._released: float | None = None  # perf_counter when the last step was let go
         self.test_accuracy: float | None = None
         self._thread = threading.Thread(target=self._run, name=f"nnscratch-train-{self.id}", daemon=True)
 
@@ -118,6 +127,18 @@ class TrainingWorker:
                 self._when_done.append(fn)
                 return
         fn(self)
+
+    def set_pace(self, seconds: float | None) -> None:
+        """Make the whole run last about ``seconds`` (pauses not counted) by waiting after each step that
+        took less than its share (``seconds / total_steps``); None: as fast as it goes. A run slower than
+        that never waits. May be changed while it runs (it applies from the next step)."""
+        if seconds is not None and not (seconds > 0 and np.isfinite(seconds)):
+            raise ValueError(f"pace must be a positive number of seconds or None, not {seconds!r}")
+        self._pace = None if seconds is None else float(seconds)
+
+    @property
+    def pace(self) -> float | None:
+        return self._pace
 
     def pause(self) -> None:
         if not self.done:
@@ -175,10 +196,13 @@ class TrainingWorker:
     def snapshot(self) -> dict:
         """Everything the UI shows about this run, read consistently."""
         status = self.status
-        last = self.last_row()
+        with self._lock:
+            last = self._rows[-1] if self._rows else None
+            waited = self._waited
         now = time.time()
         t = self._time
-        elapsed = float(last["elapsed"]) if last else 0.0
+        compute = float(last["elapsed"]) if last else 0.0
+        elapsed = compute + waited if last else 0.0  # what a watcher saw: training plus pace waits
         progress = 0.0
         if last:
             progress = min(1.0, max(float(last.get("epoch", 0.0)) / max(self.total_epochs, 1),
@@ -193,7 +217,7 @@ class TrainingWorker:
             queue_position=self.queue_position() if status == QUEUED else None,
             step=int(last["step"]) if last else 0, total_steps=self.total_steps,
             epoch=float(last["epoch"]) if last else 0.0, total_epochs=self.total_epochs,
-            progress=progress, elapsed=elapsed, eta=eta,
+            progress=progress, elapsed=elapsed, compute=compute, waited=waited, eta=eta,
             samples_per_s=float(last["samples_per_s"]) if last else None,
             lr=float(last["lr"]) if last else None, loss=float(last["loss"]) if last else None,
             train_acc=last.get("train_acc") if last else None,
@@ -211,7 +235,24 @@ class TrainingWorker:
     # -- the thread --------------------------------------------------------------------------------
     def _on_row(self, row: dict) -> None:
         with self._lock:
+            if self._waited:  # fit's elapsed includes our waits: take them out
+                row["elapsed"] = float(row["elapsed"]) - self._waited
+                row["samples_per_s"] = row["samples"] / row["elapsed"] if row["elapsed"] > 0 else float("nan")
             self._rows.append(row)
+        self._pace_wait()
+
+    def _pace_wait(self) -> None:
+        """With a pace: wait out what is left of this step's share of the target time (a stop ends it)."""
+        now = time.perf_counter()
+        pace, last, self._released = self._pace, self._released, now
+        if pace is None or last is None:
+            return
+        wait = pace / max(self.total_steps, 1) - (now - last)
+        if wait > 0:
+            self._stop.wait(wait)
+            self._released = time.perf_counter()
+            with self._lock:
+                self._waited += self._released - now
 
     def _set(self, status: str, error: str | None = None) -> None:
         with self._lock:

@@ -18,7 +18,8 @@ except Exception:  # noqa: BLE001 - an untested Streamlit may break the componen
 
 s = session.state()
 st.title("Draw a digit")
-ui.model_picker()
+with st.container(key="draw-model"):  # on phones it moves below the drawing (CSS order)
+    ui.model_picker()
 
 
 def _clear_canvas():
@@ -33,15 +34,20 @@ def draw_and_read():
     t0 = timing.run_started(time.perf_counter())  # for the load benchmark's server time per drawing
     # Fixed-width boxes in a wrapping row, not st.columns: relative columns squeeze the canvas below its
     # CANVAS_SIZE on a 1366 px laptop or projector, and strokes on the hidden part would be lost.
+    # Every part has a key: on phones (ui._CSS) they are taken out of these boxes and put in one column,
+    # canvas, answer, Clear, then the rest, so the answer is on screen and Clear under the thumb.
     row = st.container(horizontal=True, gap="large", key="draw-row")
-    left = row.container(width=preprocess.CANVAS_SIZE + 16, key="draw-canvas")
+    # (in presenter mode the canvas is shown bigger: same bitmap, CSS zoom)
+    left = row.container(width=round((preprocess.CANVAS_SIZE + 16) * ui.canvas_zoom()), key="draw-canvas")
     right = row.container(width="stretch", key="draw-result")
-    with left:
+    with left.container(key="draw-canvasbox"):
         canvas = st_canvas(
             stroke_width=preprocess.BRUSH_WIDTH, stroke_color="#FFFFFF", background_color="#000000",
             height=preprocess.CANVAS_SIZE, width=preprocess.CANVAS_SIZE, drawing_mode="freedraw",
             update_streamlit=True, return_image_data=True, key=f"canvas-{s['canvas_key']}",
         )
+    actions = left.container(horizontal=True, key="draw-actions")  # Clear, and the label buttons to come
+    left.container(key="draw-hint").caption("Draw one digit, large, in the middle.")
     img28 = None
     with ui.show_errors("reading the drawing"):
         data = getattr(canvas, "image_data", None) if canvas is not None else None
@@ -50,11 +56,12 @@ def draw_and_read():
 
     # Boxes laid out first, filled in order of urgency: the prediction is computed and sent before
     # everything else, so on a busy server or bad Wi-Fi the answer is what arrives first.
-    top = right.container(horizontal=True, gap="large")
-    seen = top.container(width=200, key="draw-seen")
-    answer = top.container(width="stretch")
+    top = right.container(horizontal=True, gap="large", key="draw-top")
+    seen = top.container(width=int(200 * ui.scale()), key="draw-seen")
+    answer = top.container(width="stretch", key="draw-answer")
+    bars = right.container(key="draw-bars")
     if img28 is None:
-        answer.info("Draw a digit on the black square: the prediction appears when you lift the mouse.",
+        answer.info("Draw a digit on the black square: the prediction appears when you lift your pen or finger.",
                     icon=":material/draw:")
     else:
         s["last_drawing"] = img28
@@ -66,15 +73,14 @@ def draw_and_read():
                 st.metric("Prediction", digit)
             st.metric("Confidence", f"{100 * probs[digit]:.1f} %")
             timing.record("draw", time.perf_counter() - t0)
-            right.html(charts.probability_bars_html(probs))
+            bars.html(charts.probability_bars_html(probs))
             if probs[digit] < 0.6:
-                right.caption("Not sure? Draw bigger and centred, with one continuous stroke where you can.")
+                bars.caption("Not sure? Draw bigger and centred, with one continuous stroke where you can.")
+    actions.button("Clear", icon=":material/ink_eraser:", key="clear_canvas", on_click=_clear_canvas)
     seen.markdown("**What the network sees**")
     # 28x28 sent as it is and enlarged by the browser, pixel for pixel (CSS image-rendering)
-    seen.image(np.zeros((28, 28), np.uint8) if img28 is None else img28, width=196,
+    seen.image(np.zeros((28, 28), np.uint8) if img28 is None else img28, width=int(196 * ui.scale()),
                caption="28×28 pixels, made the way MNIST was: cropped, scaled to 20 px, centred by mass.")
-    left.caption("Draw one digit, large, in the middle.")
-    left.button("Clear", icon=":material/ink_eraser:", key="clear_canvas", on_click=_clear_canvas)
 
 
 draw_and_read()

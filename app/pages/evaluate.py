@@ -45,8 +45,9 @@ with ui.show_errors("evaluating"):
     with c1:
         st.subheader("Accuracy per digit")
         df = pd.DataFrame({"digit": [str(i) for i in range(10)], "accuracy": per_class})
-        st.vega_lite_chart(df, charts.bar_chart_spec("digit", "accuracy", y_domain=(0, 1), y_format="%",
-                                                  text_format=".0%", height=420), width="stretch")
+        st.vega_lite_chart(df, charts.scaled(charts.bar_chart_spec("digit", "accuracy", y_domain=(0, 1), y_format="%",
+                                                                 text_format=".0%", height=420), ui.scale()),
+                           width="stretch")
     with c2:
         st.subheader("Confusion matrix")
         st.image(resources.confusion_png(cm), width="stretch")
@@ -62,7 +63,7 @@ with ui.show_errors("evaluating"):
     if len(idx):
         st.image([plots.upscale(X[i].reshape(28, 28), 4) for i in idx],
                  caption=[f"#{i}: true {y[i]} → {pred[i]} ({100 * probs[i, pred[i]]:.0f} %)" for i in idx],
-                 width=112)
+                 width=int(112 * ui.scale()))
     else:
         st.success("No mistakes match this filter.")
 
@@ -71,7 +72,7 @@ with ui.show_errors("evaluating"):
     i = int(e1.number_input("Test index", min_value=0, max_value=max(0, len(y) - 1), step=1, key="ev_index"))
     e1.button("Random digit", key="ev_random",
               on_click=lambda: s.__setitem__("ev_index", int(np.random.default_rng().integers(len(y)))))
-    e2.image(plots.upscale(X[i].reshape(28, 28), 7), width=196)
+    e2.image(plots.upscale(X[i].reshape(28, 28), 7), width=int(196 * ui.scale()))
     with e3:
         ok = pred[i] == y[i]
         st.metric("Label", int(y[i]))

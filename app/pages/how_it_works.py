@@ -30,8 +30,9 @@ def bars(values, title, top=None, percent=False, highlight=None, x_title="unit")
         idx = np.sort(np.argsort(-np.abs(v))[:top])
         title += f" ({top} strongest of {len(v)})"
     df = pd.DataFrame({"unit": [str(i) for i in idx], "value": v[idx], "hl": [i == highlight for i in idx]})
-    return df, charts.bar_chart_spec("unit", "value", title=title, highlight="hl", y_format="%" if percent else None,
-                                     height=230, label_size=13, x_title=x_title)
+    return df, charts.scaled(charts.bar_chart_spec("unit", "value", title=title, highlight="hl",
+                                                   y_format="%" if percent else None, height=230, label_size=13,
+                                                   x_title=x_title), ui.scale())
 
 
 with ui.show_errors("explaining"):
@@ -68,14 +69,17 @@ with ui.show_errors("explaining"):
     st.header("Softmax and the loss")
     s1, s2 = st.columns([1, 1], gap="large")
     with s1:
+        # one formula per line: side by side they were wider than the column on a 1366 px screen
         st.latex(r"\mathrm{softmax}(z)_k = \frac{e^{z_k}}{\sum_j e^{z_j}}")
-        st.latex(r"\log \mathrm{softmax}(z)_k = z_k - \max z - \log \textstyle\sum_j e^{z_j - \max z}")
+        st.latex(r"\log \mathrm{softmax}(z)_k = z_k - m - \log \textstyle\sum_j e^{z_j - m}")
+        st.latex(r"m = \max_j z_j")
         st.latex(r"\text{loss} = -\frac{1}{n}\sum_{i} \log A_{" + str(L) + r"}[i, y_i]")
-        st.latex(rf"dZ_{L} = \frac{{1}}{{n}}\,(A_{L} - Y) \qquad (Y\text{{: one-hot labels}})")
+        st.latex(rf"dZ_{L} = \frac{{1}}{{n}}\,(A_{L} - Y)")
     with s2:
-        st.markdown("Subtracting the largest score first changes nothing in the result and keeps `exp` from "
+        st.markdown("Subtracting the largest score $m$ first changes nothing in the result and keeps `exp` from "
                     "overflowing, so any scores give a finite loss. The gradient of softmax followed by "
-                    "cross-entropy is simply *probabilities minus the one-hot label*, divided by the batch size.")
+                    "cross-entropy is simply *probabilities minus the one-hot label* ($Y$, one row per digit with a 1 "
+                    "in the column of its label), divided by the batch size.")
     show_source(network.log_softmax, "`log_softmax` and `softmax`")
     show_source(network.softmax, "")
     show_source(network.softmax_cross_entropy, "`softmax_cross_entropy`: the loss and dZ that training uses")
@@ -117,7 +121,7 @@ with ui.show_errors("explaining"):
     cols = st.columns([0.8, 1.4, 1.4, 1.2], gap="medium")
     with cols[0].container(key="digits"):
         st.markdown("**A0: the input**")
-        st.image(np.clip(img, 0, 1), width=168)
+        st.image(np.clip(img, 0, 1), width=int(168 * ui.scale()))
     cols[1].vega_lite_chart(*bars(acts["Z1"], "Z1 = A0·W1 + b1", top=12), width="stretch")
     if L > 1:
         cols[2].vega_lite_chart(*bars(acts["A1"], "A1 = g(Z1)", top=12), width="stretch")

@@ -18,6 +18,8 @@ FIELDS = dict(hidden="f_hidden", activation="f_activation", init="f_init", optim
               weight_decay="f_wd", seed="f_seed", augment="f_augment")
 PRESET_NAMES = list(PRESETS)
 STOP_WAIT_S = 1.0  # Stop waits this long for the run to end (within one step); after that the live panel catches up
+# How fast a run goes: stretched so a room can watch it, or the machine's full speed.
+PACES = {"watch": f"Watch it learn (about {worker.WATCH_SECONDS:.0f} s)", "fast": "As fast as it goes"}
 
 
 def fill_form(recipe: Recipe) -> None:
@@ -35,6 +37,7 @@ if "f_hidden" not in s:  # first visit: start from the quick recipe
     s["f_preset"] = "quick"
     apply_preset()
 board.apply_recipe_link(fill_form)  # a shared recipe link (?hidden=...&lr=...) fills the form
+s.setdefault("f_pace", "watch")
 
 def collect_upload() -> bool:
     """Take the finished upload job's outcome into the session; True if there was one."""
@@ -118,7 +121,8 @@ if s["f_preset"] in PRESETS:
     pc2.info(PRESETS[s["f_preset"]].description, icon=":material/list_alt:")
 
 with st.form("train_form", border=True):
-    c1, c2, c3 = st.columns(3)
+    fields = ui.folded("Layers, optimizer, learning rate, epochs…", icon=":material/tune:")
+    c1, c2, c3 = fields.columns(3)
     c1.text_input("Hidden layers (units, space-separated; empty = none)", key="f_hidden")
     c1.selectbox("Activation", CHOICES["activation"], key="f_activation")
     c1.selectbox("Weight init", CHOICES["init"], key="f_init")
@@ -131,6 +135,10 @@ with st.form("train_form", border=True):
     c3.number_input("Epochs (passes over the data)", key="f_epochs", min_value=0, step=1)
     c3.number_input("Seed", key="f_seed", step=1)
     c3.checkbox("Augment: small random shifts and rotations", key="f_augment")
+    st.radio("Pace", list(PACES), format_func=PACES.get, key="f_pace", horizontal=True,
+             help="Watch it learn: a run that would be over in a second is stretched to about "
+                  f"{worker.WATCH_SECONDS:.0f} s (waits between steps, not counted in samples/s), so the curves "
+                  "and the Weights page can be followed. Slower runs are never slowed down.")
     submitted = st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:")
 
 if submitted:
@@ -146,7 +154,8 @@ if submitted:
             if errors:
                 st.error("Please fix: " + "; ".join(errors), icon=":material/front_hand:")
             else:
-                runs.start(recipe, arrays, s["upload_name"] if source == "upload" else arrays.source)
+                runs.start(recipe, arrays, s["upload_name"] if source == "upload" else arrays.source,
+                           pace=worker.WATCH_SECONDS if s["f_pace"] == "watch" else None)
                 ui.flash("Training started. " + " ".join(notes), ":material/play_arrow:")
                 st.rerun()  # redraw the whole page (sidebar included) with the run in it
 
@@ -155,7 +164,7 @@ st.subheader("3 · Training run")
 
 
 def _controls(w, snap):
-    b1, b2, _ = st.columns([1, 1, 4])
+    b1, b2, b3, _ = st.columns([1, 1, 1.6, 1.4])
     if snap["status"] == worker.PAUSED:
         if b1.button("Resume", icon=":material/play_arrow:", key="btn_resume", width="stretch"):
             w.resume()
@@ -169,12 +178,17 @@ def _controls(w, snap):
         ended = w.join(STOP_WAIT_S)  # it stops within one step: usually done by now; if not, the live panel catches up
         s["stop_seconds"] = (w.id, time.monotonic() - pressed if ended else None)  # shown with the stopped run
         st.rerun()
+    if w.pace is not None and b3.button("Finish fast", icon=":material/fast_forward:", key="btn_fast",
+                                        width="stretch", help="Drop the watch-it-learn pace for the rest of this run"):
+        w.set_pace(None)
+        st.rerun(scope="fragment")
 
 
 def _final(w, snap):
     status = snap["status"]
     if status == worker.COMPLETED:
-        st.success(f"Finished {snap['step']} steps in {ui.format_duration(snap['elapsed'])}: test accuracy "
+        paced = f" ({snap['compute']:.1f} s of it computing)" if snap["waited"] > 0.5 else ""
+        st.success(f"Finished {snap['step']} steps in {ui.format_duration(snap['elapsed'])}{paced}: test accuracy "
                    f"**{ui.fmt_pct(snap['test_acc'], 2)}**, validation "
                    f"{ui.fmt_pct(snap['val_acc'], 2)}.", icon=":material/check_circle:")
     elif status == worker.STOPPED:
@@ -213,7 +227,9 @@ else:
     live = not w.done
     st.radio("x axis", ["steps", "epochs"], horizontal=True, key="chart_x")
 
-    @st.fragment(run_every=0.5 if live else None)
+    # 0.4 s, not 0.5: with the time a redraw takes, 0.5 s gave 1.98 updates a second (browser test), just
+    # under the "moves at least twice a second" a watching room needs.
+    @st.fragment(run_every=0.4 if live else None)
     def live_panel():
         snap = w.snapshot()
         rows = w.rows()
@@ -236,7 +252,8 @@ else:
             m[1].metric("Train accuracy", ui.fmt_pct(snap["train_acc"]))
             m[2].metric("Validation accuracy", ui.fmt_pct(snap["val_acc"]))
             m[3].metric("Samples / s", "–" if not snap["samples_per_s"] or not math.isfinite(snap["samples_per_s"])
-                        else f"{snap['samples_per_s']:,.0f}")
+                        else f"{snap['samples_per_s']:,.0f}", help="Digits per second of computing (the waits of "
+                        "'Watch it learn' are not counted)")
             m[4].metric("Learning rate", "–" if snap["lr"] is None else f"{snap['lr']:.2g}")
         if not w.done:
             _controls(w, snap)
@@ -248,8 +265,11 @@ else:
             if rows:
                 xt = "step" if s.get("chart_x", "steps") == "steps" else "epoch"
                 g1, g2 = st.columns(2)
-                g1.vega_lite_chart(df, charts.loss_chart_spec(xt), width="stretch", key="train-loss-chart")
-                g2.vega_lite_chart(df, charts.accuracy_chart_spec(xt), width="stretch", key="train-acc-chart")
+                k = ui.scale()
+                g1.vega_lite_chart(df, charts.scaled(charts.loss_chart_spec(xt), k), width="stretch",
+                                   key="train-loss-chart")
+                g2.vega_lite_chart(df, charts.scaled(charts.accuracy_chart_spec(xt), k), width="stretch",
+                                   key="train-acc-chart")
             else:
                 st.caption("The curves appear with the first step.")
 
@@ -258,7 +278,7 @@ else:
 
 # ------------------------------------------------------------------------------------------- model files
 st.subheader("4 · Your model file")
-mc1, mc2 = st.columns(2)
+mc1, mc2 = ui.folded("Download or upload a model file", icon=":material/save:").columns(2)
 with mc1:
     if s["model"] is not None:
         m = session.model_summary(s["model"])

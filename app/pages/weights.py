@@ -62,12 +62,12 @@ def weights_view():
     with left:
         st.subheader(f"{what.capitalize()} {u}")
         a, b = st.columns([1, 1.2])
-        a.image(plots.unit_image(W1[:, u], vmax, zoom=8), width=224)
+        a.image(plots.unit_image(W1[:, u], vmax, zoom=8), width=int(224 * ui.scale()))
         a.metric("Bias", f"{float(params['b1'][u]):+.3f}")
         centres, counts = plots.histogram(W1[:, u])
         half = (centres[1] - centres[0]) / 2 if len(centres) > 1 else 0.5
         hist = pd.DataFrame({"lo": centres - half, "hi": centres + half, "count": counts})
-        b.vega_lite_chart(hist, charts.histogram_spec("its 784 weights"), width="stretch")
+        b.vega_lite_chart(hist, charts.scaled(charts.histogram_spec("its 784 weights"), ui.scale()), width="stretch")
     with right:
         if not only_layer:
             W2 = params["W2"]

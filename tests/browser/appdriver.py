@@ -27,8 +27,9 @@ _MAIN = '[data-testid="stMain"]'
 
 
 class AppDriver:
-    def __init__(self, page, base_url: str):
+    def __init__(self, page, base_url: str, touch: bool = False):
         self.page = page
+        self.touch = touch  # strokes as touch events (a phone) instead of the mouse
         self.base = base_url.rstrip("/")
         self.console: list[str] = []
         self.started_run = False
@@ -54,7 +55,9 @@ class AppDriver:
             return
         old = self.title_locator().inner_text(timeout=timeout) if self.title_locator().count() else ""
         href = f"{self.base}/" if path == "home" else f"{self.base}/{path}"
-        self.page.locator(f'a[data-testid="stSidebarNavLink"][href="{href}"]').click(timeout=timeout)
+        # the sidebar's navigation, or the bar on top in presenter mode
+        self.page.locator(f'a[data-testid="stSidebarNavLink"][href="{href}"], '
+                          f'a[data-testid="stTopNavLink"][href="{href}"]').first.click(timeout=timeout)
         self.page.wait_for_url(lambda u: self._path_of(u) == path, timeout=timeout)
         self.page.wait_for_function(
             "old => { const h = document.querySelector('[data-testid=\"stMain\"] h1');"
@@ -112,6 +115,8 @@ class AppDriver:
         assert box is not None, "the drawing canvas is not visible"
         sx, sy = box["width"] / canvas_size, box["height"] / canvas_size
         pts = [(box["x"] + x * sx, box["y"] + y * sy) for x, y in points]
+        if self.touch:
+            return self._touch_stroke(pts)
         mouse = self.page.mouse
         mouse.move(*pts[0])
         mouse.down()
@@ -120,6 +125,21 @@ class AppDriver:
         for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
             mouse.move(x1, y1, steps=max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / 4)))
         mouse.up()
+
+    def _touch_stroke(self, pts) -> None:
+        """One finger down..up through page points, as a phone sends it (CDP Input.dispatchTouchEvent)."""
+        cdp = getattr(self, "_cdp", None) or self.page.context.new_cdp_session(self.page)
+        self._cdp = cdp
+        touch = lambda kind, x, y: cdp.send("Input.dispatchTouchEvent", {  # noqa: E731
+            "type": kind, "touchPoints": [] if kind == "touchEnd" else [{"x": x, "y": y, "id": 1}]})
+        touch("touchStart", *pts[0])
+        if len(pts) == 1:
+            pts = pts + [(pts[0][0] + 1, pts[0][1] + 1)]
+        for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+            n = max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / 4))
+            for k in range(1, n + 1):
+                touch("touchMove", x0 + (x1 - x0) * k / n, y0 + (y1 - y0) * k / n)
+        touch("touchEnd", *pts[-1])
 
     def ink(self) -> int:
         """How many inked pixels the canvas shows now (read from the drawing layer itself)."""
