@@ -149,3 +149,50 @@ def test_pen_writer_reads_no_worse_after_three_digits_per_class(shipped, sample_
     assert new.accuracy(X[test], y[test]) >= shipped.accuracy(X[test], y[test])
     X_test, y_test = sample_test
     assert new.accuracy(X_test, y_test) >= shipped.accuracy(X_test, y_test) - 0.005
+
+
+def test_cli_finetune_on_an_exported_folder(tmp_path, capsys):
+    """Export drawings, fine-tune from the command line, read the JSON, load the new model."""
+    from nnscratch.data.export import write_png_folder
+    from nnscratch.tools.cli import main
+    import json
+
+    write_png_folder(tmp_path / "mine", crosses(10, 5), np.full(10, 4))
+    base = tmp_path / "base.npz"
+    Network([784, 16, 10], seed=2).save(base)
+    out = tmp_path / "new.npz"
+    assert main(["finetune", str(base), "--data", str(tmp_path / "mine"), "--out", str(out), "--steps", "20",
+                 "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["n_train"] == 8 and result["n_heldout"] == 2 and result["steps"] == 20
+    assert 0 <= result["heldout_after"] <= 1 and 0 <= result["check_after"] <= 1
+    new = Network.load(out)
+    assert new.meta["fine_tune"]["n_digits"] == 8 and new.meta["command"].startswith("python -m nnscratch finetune")
+    assert main(["finetune", str(base), "--data", str(tmp_path / "mine"), "--out", str(tmp_path / "all.npz"),
+                 "--steps", "2", "--all"]) == 0
+    text = capsys.readouterr().out
+    assert "on 10 drawings" in text and "held-out drawings: none" in text
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--steps", "0"], "steps"),
+    (["--data", "nowhere"], "no such file"),
+    (["--out", "/no/such/dir/x.npz"], "does not exist"),
+    (["--replay-fraction", "1"], "replay_fraction"),
+])
+def test_cli_finetune_refuses_in_one_line(tmp_path, capsys, extra, words):
+    from nnscratch.data.export import write_png_folder
+    from nnscratch.tools.cli import main
+
+    write_png_folder(tmp_path / "mine", crosses(10, 5), np.full(10, 4))
+    base = tmp_path / "base.npz"
+    Network([784, 16, 10]).save(base)
+    argv = ["finetune", str(base), "--data", str(tmp_path / "mine"), "--out", str(tmp_path / "n.npz")]
+    for i in range(0, len(extra), 2):
+        if extra[i] in argv:
+            argv[argv.index(extra[i]) + 1] = extra[i + 1]
+        else:
+            argv += extra[i:i + 2]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert words in err and len(err.splitlines()) == 1 and not (tmp_path / "n.npz").exists()
