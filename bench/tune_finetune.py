@@ -32,6 +32,10 @@ CANDIDATES = [
     {"replay_fraction": 0.25}, {"replay_fraction": 0.75},
     {"augment": False}, {"augment": {"thickness": 0.5}},
     {"steps": 150, "lr": 1e-3},
+    # round 2, around the best of round 1 (lr 1e-4 forgot least; more replay forgot less)
+    {"lr": 1e-4, "replay_fraction": 0.75}, {"lr": 1e-4, "steps": 150},
+    {"lr": 1e-4, "steps": 150, "replay_fraction": 0.75}, {"lr": 5e-5},
+    {"lr": 1e-4, "steps": 500, "replay_fraction": 0.75},
 ]
 
 
