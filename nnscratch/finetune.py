@@ -22,7 +22,7 @@ from .errors import ConfigError
 from .network import Network
 from .train import fit
 
-__all__ = ["fine_tune", "DEFAULTS", "check_digits"]
+__all__ = ["fine_tune", "fine_tune_in_place", "holdout_split", "DEFAULTS", "check_digits"]
 
 # Measured with bench/tune_finetune.py (3 drawings per digit, 784-800-10 models): see notes/teach.md.
 # Of the settings tried there, these forgot MNIST least (lr 3e-4 forgot 2x more, 1e-3 4x more) in half
@@ -37,11 +37,25 @@ DEFAULTS = dict(
 MAX_STEPS = 20_000
 
 
-def fine_tune(net: Network, X, y, *, replay="sample", steps: int = DEFAULTS["steps"],
-              batch_size: int = DEFAULTS["batch_size"], lr: float = DEFAULTS["lr"],
-              replay_fraction: float = DEFAULTS["replay_fraction"], augment=DEFAULTS["augment"],
-              seed: int = 0, callback=None, stop_event=None, pause_event=None) -> Network:
+def fine_tune(net: Network, X, y, **options) -> Network:
     """A NEW network: ``net`` trained further on X (n, 784) floats in [0, 1] with labels y (n,).
+
+    ``net`` is left untouched. Options and errors: see :func:`fine_tune_in_place`.
+    """
+    if not isinstance(net, Network):
+        raise ConfigError(f"fine_tune needs an nnscratch Network to start from, not {type(net).__name__}")
+    new = net.copy()
+    fine_tune_in_place(new, X, y, **options)
+    return new
+
+
+def fine_tune_in_place(net: Network, X, y, *, replay="sample", steps: int = DEFAULTS["steps"],
+                       batch_size: int = DEFAULTS["batch_size"], lr: float = DEFAULTS["lr"],
+                       replay_fraction: float = DEFAULTS["replay_fraction"], augment=DEFAULTS["augment"],
+                       seed: int = 0, callback=None, stop_event=None, pause_event=None):
+    """Train ``net`` itself further on X (n, 784) floats in [0, 1] with labels y (n,); return the History
+    (the app's background worker trains its own copy this way). Records what was done in
+    ``net.meta["fine_tune"]`` and ``net.meta["status"]``.
 
     replay: "sample" (the built-in MNIST sample's 4,000 training digits), ``(X_replay, y_replay)``,
     or None (no replay: it will forget). ``replay_fraction`` of every batch is replayed digits, the
@@ -50,7 +64,8 @@ def fine_tune(net: Network, X, y, *, replay="sample", steps: int = DEFAULTS["ste
     ``callback``, ``stop_event`` and ``pause_event`` work as in :func:`nnscratch.fit` (a stop returns
     the network as far as it got, with meta status "stopped").
 
-    Raises ConfigError (one line) on bad input; TrainingDiverged if the loss blows up.
+    Raises ConfigError (one line) on bad input, before anything is changed; TrainingDiverged if the
+    loss blows up (the network is then rolled back to finite weights, as fit does).
     """
     if not isinstance(net, Network):
         raise ConfigError(f"fine_tune needs an nnscratch Network to start from, not {type(net).__name__}")
@@ -73,20 +88,39 @@ def fine_tune(net: Network, X, y, *, replay="sample", steps: int = DEFAULTS["ste
 
     rng = np.random.default_rng(seed)
     X_mix, y_mix = _mix(X, y, X_rep, y_rep, replay_fraction, steps * batch_size, rng)
-    new = net.copy()
+    started_from = net.meta.get("name") or net.architecture
     start = time.perf_counter()
-    history = fit(new, X_mix, y_mix, steps=steps, batch_size=batch_size, optimizer="adam", lr=lr,
+    history = fit(net, X_mix, y_mix, steps=steps, batch_size=batch_size, optimizer="adam", lr=lr,
                   augment=augment, seed=seed, callback=callback, stop_event=stop_event,
                   pause_event=pause_event)
-    new.meta["status"] = history.status
-    new.meta["fine_tune"] = {  # checkpoint.ModelMeta["fine_tune"]
-        "from": net.meta.get("name") or net.architecture, "n_digits": int(len(y)),
+    net.meta["status"] = history.status
+    net.meta["fine_tune"] = {  # checkpoint.ModelMeta["fine_tune"]
+        "from": started_from, "n_digits": int(len(y)),
         "per_digit": np.bincount(y, minlength=net.sizes[-1]).tolist(), "replay": replay_label,
         "replay_fraction": float(replay_fraction), "steps": len(history), "batch_size": batch_size,
         "lr": float(lr), "augment": augment, "seed": int(seed),
         "seconds": round(time.perf_counter() - start, 2),
     }
-    return new
+    return history
+
+
+def holdout_split(y, fraction: float = 0.25, min_train: int = 3, seed: int = 0):
+    """Which labelled drawings to learn from and which to keep for a before/after measure.
+
+    -> (learn, held) index arrays, sorted. Of every digit, ``fraction`` of its drawings (rounded down)
+    are held out, but only as many as leave ``min_train`` to learn from: a digit with 3 drawings or
+    fewer is learnt from entirely. ``held`` is empty when there are too few drawings to measure.
+    """
+    y = np.asarray(y)
+    rng = np.random.default_rng(seed)
+    held = []
+    for c in np.unique(y):
+        idx = np.flatnonzero(y == c)
+        k = min(int(len(idx) * fraction), len(idx) - min_train)
+        if k > 0:
+            held.append(rng.permutation(idx)[:k])
+    held = np.sort(np.concatenate(held)) if held else np.zeros(0, np.int64)
+    return np.setdiff1d(np.arange(len(y)), held), held
 
 
 def check_digits(X, y, net: Network, what: str):

@@ -196,3 +196,22 @@ def test_cli_finetune_refuses_in_one_line(tmp_path, capsys, extra, words):
     assert main(argv) == 1
     err = capsys.readouterr().err.strip()
     assert words in err and len(err.splitlines()) == 1 and not (tmp_path / "n.npz").exists()
+
+
+def test_holdout_split_keeps_three_to_learn_per_digit():
+    from nnscratch.finetune import holdout_split
+    y = np.array([7] * 8 + [1] * 3 + [2] * 4)
+    learn, held = holdout_split(y)
+    assert np.array_equal(np.sort(np.concatenate([learn, held])), np.arange(len(y)))
+    assert list(np.bincount(y[held], minlength=10)[[7, 1, 2]]) == [2, 0, 1]
+    assert all((y[learn] == d).sum() >= 3 for d in (7, 1, 2))
+    assert len(holdout_split(np.array([3, 3, 3, 5]))[1]) == 0  # too few: nothing held out
+
+
+def test_fine_tune_in_place_trains_the_given_network():
+    from nnscratch.finetune import fine_tune_in_place
+    net = Network([784, 8, 10])
+    w = net.params["W1"].copy()
+    history = fine_tune_in_place(net, crosses(3, 0), [4, 4, 4], steps=4)
+    assert len(history) == 4 and history.status == "completed" and not np.array_equal(w, net.params["W1"])
+    assert net.meta["fine_tune"]["n_digits"] == 3
