@@ -107,7 +107,7 @@ def report(rows):
         rs = [r for w_, _, r in rows if w_ == wr]
         eb, ea = (np.mean([r[k] for r in rs]) for k in ("err_before", "err_after"))
         drop = max(r["mnist_before"] - r["mnist_after"] for r in rs)
-        aim = "met" if ea <= AIM_FACTOR * eb else "NOT met"
+        aim = "n/a: no errors before" if eb == 0 else "met" if ea <= AIM_FACTOR * eb else "NOT met"
         limit = "met" if drop <= MNIST_LIMIT else "NOT met"
         print(f"  writer {wr}, mean of {len(rs)} picks: error {100 * eb:.2f} % -> {100 * ea:.2f} % "
               f"(aim: at least halves: {aim}); largest MNIST test drop {100 * drop:+.2f} points "

@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 import streamlit as st
-from app import charts, session, timing, ui
+from app import charts, session, teach, timing, ui
 from nnscratch.drawing import preprocess
 from nnscratch.tools import versions
 
@@ -69,6 +69,8 @@ def draw_and_read():
             right.html(charts.probability_bars_html(probs))
             if probs[digit] < 0.6:
                 right.caption("Not sure? Draw bigger and centred, with one continuous stroke where you can.")
+            with right:
+                teach.label_buttons(img28, data, probs, net)  # "Right" / "Wrong? It's a …": stored when tapped
     seen.markdown("**What the network sees**")
     # 28x28 sent as it is and enlarged by the browser, pixel for pixel (CSS image-rendering)
     seen.image(np.zeros((28, 28), np.uint8) if img28 is None else img28, width=196,

@@ -1,9 +1,10 @@
 """``python -m nnscratch finetune MODEL --data DRAWINGS --out NEW.npz``: teach a model some handwriting.
 
 DRAWINGS is anything ``load_mnist`` reads (a folder of PNGs in ``<label>/`` subfolders, a Kaggle CSV,
-a zip...). The model learns from its training part; its test part (its own, or a stratified fifth
-that load_mnist holds out) measures before and after, next to a test set of MNIST digits that shows
-what was kept (``--check``). ``--all`` learns from every drawing and measures on none of them.
+a zip...). All its digits are pooled and split as the app splits a person's drawings
+(``finetune.holdout_split``: of every digit, a quarter of those beyond 3 is kept aside); the model
+learns from the rest, and the kept ones measure it before and after, next to a test set of MNIST
+digits that shows what was kept (``--check``). ``--all`` learns from every drawing.
 """
 
 from __future__ import annotations
@@ -43,14 +44,15 @@ def add_parser(sub):
     f.add_argument("--json", action="store_true", help="print one JSON object as the last line")
 
 
-def _xy_or_none(ds, split):
-    X, y = ds.train_xy() if split == "train" else ds.test_xy()
-    return (X, y) if y is not None and len(y) else None
+def _all_digits(ds):
+    """Train and test digits of a labelled Dataset together -> (X, y)."""
+    parts = [ds.train_xy()] + ([ds.test_xy()] if len(ds.y_test) else [])
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def run(args):
     from ..data import load_mnist
-    from ..finetune import fine_tune
+    from ..finetune import fine_tune, holdout_split
     from ..network import Network
 
     out_dir = Path(args.out).resolve().parent
@@ -60,14 +62,10 @@ def run(args):
     ds = load_mnist(args.data)
     if not ds.labelled:
         raise ConfigError(f"{ds.source} has no labels; give drawings in <label>/ folders or a CSV with a label column")
-    held = None if args.all else _xy_or_none(ds, "test")
-    if args.all:
-        X, y = ds.train_xy()
-        if len(ds.y_test):
-            X_t, y_t = ds.test_xy()
-            X, y = np.concatenate([X, X_t]), np.concatenate([y, y_t])
-    else:
-        X, y = ds.train_xy()
+    X, y = _all_digits(ds)
+    learn, kept = (np.arange(len(y)), []) if args.all else holdout_split(y)
+    held = (X[kept], y[kept]) if len(kept) else None
+    X, y = X[learn], y[learn]
     replay = None if args.replay == "none" else "sample" if args.replay == "sample" \
         else load_mnist(args.replay).train_xy()
     check = load_mnist(args.check)
@@ -101,7 +99,8 @@ def run(args):
         return
     held_line = (f"held-out drawings ({result['n_heldout']}): {_pct(result['heldout_before'])} -> "
                  f"{_pct(result['heldout_after'])}" if held is not None else
-                 "held-out drawings: none (--all, or too few drawings to hold a fifth of any digit out)")
+                 "held-out drawings: none (--all, or too few: with 4 or more of a digit, a quarter of those "
+                 "beyond 3 is kept aside)")
     print("\n".join([
         f"fine-tuned {args.model} on {len(y):,} drawings of {ds.source} in {seconds:.1f} s ({result['steps']} steps)",
         held_line,
