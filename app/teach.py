@@ -104,7 +104,7 @@ def label_buttons(img28, rgba, probs, net) -> None:
     box.caption("Wrong? It's a …")
     digits = box.container(horizontal=True, gap="small", key="label-digits")
     for d in range(10):
-        digits.button(str(d), key=f"label-{d}", on_click=_save, args=(d, *args))
+        digits.button(str(d), key=f"label-{d}", on_click=_save, args=(d, *args), disabled=d == read)
 
 
 def _rate() -> LabelRate:
@@ -222,6 +222,10 @@ def teach_result(w) -> None:
     lines.append(f"| {ft['check_n']:,} MNIST test digits ({board.md(ft['check'])}) | "
                  f"{fmt_pct(ft['check_before'], 2)} | {fmt_pct(w.test_accuracy, 2)} |")
     st.markdown("\n".join(lines))
+    if ft["check_before"] - (w.test_accuracy or 0) > 0.01:
+        st.warning("It now reads MNIST digits clearly worse. Do some drawings say something MNIST does not "
+                   "(a plain stroke labelled 7, where MNIST calls it a 1)? Look through the drawings it "
+                   "learnt from.", icon=":material/balance:")
     if not ft.get("n_heldout"):
         st.caption("Too few drawings to measure it on ones it did not learn from: with 4 or more of a digit, "
                    "a quarter of those beyond 3 is kept aside to test it. It learnt from all of them.")
