@@ -64,6 +64,15 @@ def room(big: bool = False) -> None:
         st.caption("Row = the digit drawn (the label given), column = what the model that answered read.")
 
 
+def export(rows, kind: str) -> bytes:
+    """Store rows (with images) -> the download: "zip" (``<label>/<id>.png`` under ``drawings/``) or
+    "csv" (Kaggle layout); empty bytes when there are none. Both read back with load_mnist."""
+    if not rows:
+        return b""
+    images, labels = np.stack([d["image28"] for d in rows]), [d["label"] for d in rows]
+    return png_zip(images, labels, [str(d["id"]) for d in rows]) if kind == "zip" else kaggle_csv_bytes(images, labels)
+
+
 def instructor() -> None:
     """Teach the current model the room's handwriting; export the drawings (PNG folder zipped, CSV)."""
     st.markdown("**The room's labelled drawings**")
@@ -71,20 +80,11 @@ def instructor() -> None:
     def rows():
         return board.call(board.store().list_drawings, None, limit=None)
 
-    def as_zip():
-        r = rows()
-        return png_zip(np.stack([d["image28"] for d in r]), [d["label"] for d in r], [str(d["id"]) for d in r]) \
-            if r else b""
-
-    def as_csv():
-        r = rows()
-        return kaggle_csv_bytes(np.stack([d["image28"] for d in r]), [d["label"] for d in r]) if r else b""
-
     c1, c2 = st.columns(2)
-    c1.download_button("Drawings as PNG folders (.zip)", data=as_zip, file_name="class_drawings.zip",
-                       mime="application/zip", icon=":material/folder_zip:")
-    c2.download_button("Drawings as a Kaggle-style CSV", data=as_csv, file_name="class_drawings.csv",
-                       mime="text/csv", icon=":material/table:")
+    c1.download_button("Drawings as PNG folders (.zip)", data=lambda: export(rows(), "zip"),
+                       file_name="class_drawings.zip", mime="application/zip", icon=":material/folder_zip:")
+    c2.download_button("Drawings as a Kaggle-style CSV", data=lambda: export(rows(), "csv"),
+                       file_name="class_drawings.csv", mime="text/csv", icon=":material/table:")
     st.caption("Both read back with `load_mnist` (and the Train page's upload). From a shell: "
                "`python -m nnscratch class export-drawings DIR`.")
     w = session.state()["worker"]

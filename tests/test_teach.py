@@ -117,3 +117,44 @@ def test_my_drawings_teach_shows_before_and_after_and_adopts_the_model():
     while time.time() < deadline and getattr(w, "board_saving", True):
         time.sleep(0.05)
     assert w.board_save is not None and w.board_save.state == "saved"  # a run on the board
+
+
+def test_class_page_shows_the_room_and_the_instructor_teaches_and_exports(monkeypatch, tmp_path):
+    pytest.importorskip("streamlit")
+    from storedata import make_run
+
+    monkeypatch.setenv("NNSCRATCH_DB", f"sqlite:///{tmp_path / 'class.db'}")
+    monkeypatch.setenv("NNSCRATCH_INSTRUCTOR_KEY", "k3y")
+    get_store().save_run(make_run(nickname="p0"))
+    x, y = sample_drawings(40)
+    save(get_store(), x[:20], y[:20], owner="a", nickname="ada")
+    save(get_store(), x[20:], y[20:], owner="b", nickname="bo")
+    at = _app("app/pages/class_board.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Labelled drawings"] == "40" and metrics["By"] == "2 people" and metrics["Read right"] == "50.0 %"
+    at.text_input(key="board_key").set_value("k3y")
+    [b for b in at.button if b.label == "Unlock"][0].click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    [b for b in at.button if b.label == "Teach the current model the room's handwriting"][0].click()
+    at.run()
+    w = at.session_state["worker"]
+    assert w.teach["whose"] == "the room's" and w.teach["n"] == 40  # everyone's, not only the instructor's
+    assert w.join(120) and w.status == "completed", w.error
+    at.run()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["model"] is w.net
+    assert any("MNIST test digits" in m.value for m in at.markdown)
+
+    # the instructor's downloads: the buttons are there, and what they send reads back as the drawings
+    assert len(at.get("download_button")) == 2 + 1  # zip, CSV, and the board's own CSV export
+    from app.class_drawings import export
+    rows = get_store().list_drawings(None, limit=None)
+    want = sorted((d["image28"].tobytes(), d["label"]) for d in rows)
+    for kind, name in (("zip", "class_drawings.zip"), ("csv", "class_drawings.csv")):
+        ds = nnscratch.parse_upload(export(rows, kind), name)
+        got = sorted((a.tobytes(), int(b)) for a, b in zip(np.concatenate([ds.x_train, ds.x_test]),
+                                                            np.concatenate([ds.y_train, ds.y_test])))
+        assert got == want
+    assert export([], "zip") == b""
