@@ -5,8 +5,8 @@ import time
 import types
 
 import numpy as np
-import pytest
 
+import nnscratch
 from nnscratch.errors import ConfigError, DataFormatError, TrainingDiverged
 from nnscratch import worker as W
 from nnscratch.data.splits import TrainingArrays, prepare_arrays
@@ -175,16 +175,30 @@ def test_many_stopped_workers_leave_no_threads():
 
 
 def test_real_fit_runs_in_the_worker():
-    nn = pytest.importorskip("nnscratch")
-    if not hasattr(nn, "Network") or not hasattr(nn, "fit"):
-        pytest.skip("engine not available yet")
     rng = np.random.default_rng(0)
     X = rng.random((300, 784), dtype=np.float32)
     y = np.arange(300) % 10
     a = TrainingArrays(X[:240], y[:240], X[240:270], y[240:270], X[270:], y[270:], "random")
     cfg = Recipe(hidden=(16,), epochs=2, batch_size=32, lr=1e-3)
-    w = W.TrainingWorker(nn.Network(cfg.sizes, seed=0), a, cfg, limiter=SlotLimiter(1)).start()
+    w = W.TrainingWorker(nnscratch.Network(cfg.sizes, seed=0), a, cfg, limiter=SlotLimiter(1)).start()
     assert w.join(30), "real training did not finish"
     assert w.status == "completed", w.error
     assert w.n_rows() >= 1 and w.test_accuracy is not None
     assert w.snapshot()["step"] == w.total_steps
+
+
+def test_when_done_runs_once_for_every_ending_in_the_runs_thread_or_at_once_if_already_ended():
+    seen = []
+    w = make(steps=20)
+    w.when_done(lambda w: seen.append((w.status, threading.current_thread().name)))
+    w.start()
+    assert w.join(5)
+    assert seen == [("completed", f"nnscratch-train-{w.id}")]
+    w.when_done(lambda w: seen.append(("late", threading.current_thread().name)))
+    assert seen[-1] == ("late", threading.current_thread().name)  # already ended: called at once
+    stopped = make(steps=10_000, step_time=0.01)
+    stopped.when_done(lambda w: seen.append(w.status))
+    stopped.start()
+    wait_for(lambda: stopped.n_rows() > 0)
+    stopped.stop()
+    assert stopped.join(5) and seen[-1] == "stopped"
