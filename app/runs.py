@@ -65,7 +65,6 @@ def running():
 
 def start(recipe: Recipe, arrays: TrainingArrays, data_label: str):
     """Create the network, start the session's run and remember it (raises NNScratchError)."""
-    s = state()
     if running() is not None:
         raise ConfigError("a training run is already going in this session: stop it first")
     net = recipe.network()

@@ -113,10 +113,13 @@ def test_my_drawings_teach_shows_before_and_after_and_adopts_the_model():
     at.run()
     left = get_store().list_drawings(token, mine_only=True, limit=None, with_images=False)
     assert len(left) == 59 and {d["id"] for d in left} < set(ids)
+    on_board = at.session_state["board_save"]
     deadline = time.time() + 30
-    while time.time() < deadline and getattr(w, "board_saving", True):
+    while time.time() < deadline and on_board.busy:
         time.sleep(0.05)
-    assert w.board_save is not None and w.board_save.state == "saved"  # a run on the board
+    assert on_board.pending is not None and on_board.pending.state == "saved"  # a run on the board
+    run = get_store().get_run(on_board.pending.run_id, owner=token)
+    assert run.mine and run.has_model and "handwriting" in run.name and run.test_acc == pytest.approx(w.test_accuracy)
 
 
 def test_class_page_shows_the_room_and_the_instructor_teaches_and_exports(monkeypatch, tmp_path):
