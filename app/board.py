@@ -229,6 +229,7 @@ def load_model(run) -> None:
     from .session import set_model
     net = Network.load(call(store().load_model_bytes, run.id))
     net.meta.setdefault("name", run.name or f"run {run.id}")
+    net.meta["board_run"] = run.id  # a drawing it reads records which run answered
     set_model(net, f"from the class board: run {run.id} by {run.nickname}")
 
 

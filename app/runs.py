@@ -66,14 +66,19 @@ def running():
 def start(recipe: Recipe, arrays: TrainingArrays, data_label: str, pace: float | None = None):
     """Create the network, start the session's run and remember it (raises NNScratchError).
     ``pace``: stretch the run to about that many seconds so a room can watch it (None: full speed)."""
-    s = state()
-    if running() is not None:
-        raise ConfigError("a training run is already going in this session: stop it first")
     net = recipe.network()
     name = f"{recipe.preset or 'custom'} {recipe.architecture}"
     net.meta["name"] = name
     w = worker.TrainingWorker(net, arrays, recipe, owner=_session_id(), name=name, data_label=data_label)
     w.set_pace(pace)
+    return start_worker(w)
+
+
+def start_worker(w):
+    """Start a worker as the session's run (a training run, or teaching it handwriting: app/teach.py)."""
+    s = state()
+    if running() is not None:
+        raise ConfigError("a training run is already going in this session: stop it first")
     session_runs().add(w)
     s["worker"] = w
     s["run_model_token"] = s["model_token"]  # a model loaded while it runs is not replaced at the end

@@ -21,3 +21,4 @@ from .network import Network  # noqa: E402
 from .train import History, fit  # noqa: E402
 from .recipe import PRESETS, Recipe, preset_recipe  # noqa: E402
 from .data import Dataset, download_mnist, load_mnist, parse_upload, parse_uploads  # noqa: E402
+from .finetune import fine_tune  # noqa: E402

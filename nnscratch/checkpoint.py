@@ -47,6 +47,7 @@ class ModelMeta(TypedDict, total=False):
     test_accuracy: float | None
     train_seconds: float
     command: str  # the CLI command that made it
+    fine_tune: dict  # when fine-tuned: nnscratch.finetune's settings, the digits' count, before/after
     created_at: str
     library_version: str
 

@@ -11,7 +11,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from app import board, charts, session, timing, ui
+from app import board, charts, class_drawings, session, timing, ui
 from nnscratch.errors import StoreError
 from nnscratch.store import check_instructor_key, instructor_key_set
 
@@ -117,6 +117,7 @@ def presenter(kind, label):
                 f"<table><tr><th>#</th><th>who</th><th>test</th><th>recipe</th></tr>{rows}</table>")
         st.markdown("#### Latest runs")
         show_curves(b.latest, {r.id: r.history for r in b.latest}, big=True)
+        class_drawings.room(big=True)
     timing.record("class_presenter_refresh", time.perf_counter() - t0)
     timing.record("class_presenter_cpu", time.thread_time() - cpu0)
 
@@ -246,10 +247,12 @@ def instructor(b, chosen) -> None:
                 s.pop("board_source", None)
                 ui.flash(f"The board is wiped ({n} runs deleted).")
                 st.rerun()
+        class_drawings.instructor()
 
 if present:
     presenter(*(s.get("board_source") or (None, None)))
 else:
     board_page()
+    class_drawings.room()
     timing.record("class_page_run", time.perf_counter() - _t_run)  # the whole run up to the sidebar
     timing.record("class_page_cpu", time.thread_time() - _cpu_run)

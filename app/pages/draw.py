@@ -4,7 +4,8 @@ import time
 
 import numpy as np
 import streamlit as st
-from app import charts, session, timing, ui
+
+from app import charts, session, teach, timing, ui
 from nnscratch.drawing import preprocess
 from nnscratch.tools import versions
 
@@ -76,6 +77,8 @@ def draw_and_read():
             bars.html(charts.probability_bars_html(probs))
             if probs[digit] < 0.6:
                 bars.caption("Not sure? Draw bigger and centred, with one continuous stroke where you can.")
+            with left:
+                teach.label_buttons(img28, data, probs, net)  # "Right" / "Wrong? It's a …": stored when tapped
     actions.button("Clear", icon=":material/ink_eraser:", key="clear_canvas", on_click=_clear_canvas)
     seen.markdown("**What the network sees**")
     # 28x28 sent as it is and enlarged by the browser, pixel for pixel (CSS image-rendering)

@@ -132,6 +132,8 @@ def parse_tree(entries: list[Entry], name: str, depth: int = 0) -> dict:
     ``depth``: zips these files were found in."""
     entries = [e for e in entries if not any(_hidden(p) for p in e.parts)]
     while entries and all(len(e.parts) > 1 for e in entries) and len({e.parts[0] for e in entries}) == 1:
+        if entries[0].parts[0] in DIGITS and all(len(e.parts) == 2 for e in entries):
+            break  # one <label>/ folder of images (drawings of one digit), not a wrapper
         for e in entries:  # one wrapping folder (typical of zips): look inside it
             e.parts = e.parts[1:]
     if not entries:

@@ -1,4 +1,4 @@
-"""``python -m nnscratch class export | reset | delete RUN | info``: the instructor's board actions
+"""``python -m nnscratch class export | reset | delete RUN | info | export-drawings DIR``: the instructor's board actions
 from a shell (the only way when no NNSCRATCH_INSTRUCTOR_KEY is set for the app).
 
 The database is ``--db URL``, else ``$NNSCRATCH_DB``, else the default SQLite file. ``reset`` asks
@@ -27,6 +27,9 @@ def add_parser(sub) -> None:
     d = actions.add_parser("delete", help="delete runs by id")
     d.add_argument("runs", nargs="+", type=int, metavar="RUN")
     actions.add_parser("info", help="where the board is and what it holds")
+    x = actions.add_parser("export-drawings", help="the labelled drawings as a dataset load_mnist reads: "
+                           "DIR/<label>/<id>.png and DIR/drawings.csv (Kaggle-style)")
+    x.add_argument("dir", metavar="DIR", help="a new (or empty) folder")
 
 
 def run(args) -> None:
@@ -34,7 +37,8 @@ def run(args) -> None:
 
     store = Store.open(args.db)
     try:
-        {"export": _export, "reset": _reset, "delete": _delete, "info": _info}[args.action](store, args)
+        {"export": _export, "reset": _reset, "delete": _delete, "info": _info,
+         "export-drawings": _export_drawings}[args.action](store, args)
     finally:
         store.close()
 
@@ -83,6 +87,20 @@ def _delete(store, args):
             missing.append(str(rid))
     if missing:
         raise StoreError(f"no run {', '.join(missing)} on the board (see `python -m nnscratch class export`)")
+
+
+def _export_drawings(store, args):
+    from ..data.export import write_kaggle_csv, write_png_folder
+    import numpy as np
+
+    rows = store.list_drawings(None, limit=None)
+    if not rows:
+        raise ConfigError(f"there are no labelled drawings in {store.url} to export")
+    images, labels = np.stack([r["image28"] for r in rows]), [r["label"] for r in rows]
+    n = write_png_folder(args.dir, images, labels, names=[str(r["id"]) for r in rows])
+    write_kaggle_csv(Path(args.dir) / "drawings.csv", images, labels)
+    print(f"exported {n} drawings to {args.dir}/<label>/*.png and {args.dir}/drawings.csv "
+          f"(python -m nnscratch finetune MODEL --data {args.dir} --out NEW.npz learns from them)")
 
 
 def _info(store, args):

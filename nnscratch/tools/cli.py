@@ -1,4 +1,4 @@
-"""Command line: ``python -m nnscratch train | evaluate | predict | bench | download | class``.
+"""Command line: ``python -m nnscratch train | evaluate | predict | bench | download | class | finetune``.
 
 Every user error ends as one line on stderr and a non-zero exit, never a traceback. With
 ``--json`` the last line of stdout is one JSON object.
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError, NNScratchError
-from . import class_cli
+from . import class_cli, finetune_cli
 from .versions import VersionAction
 
 DATA_HELP = "sample (built-in, offline; default), mnist (full, cached/downloaded) or a path to a file or folder"
@@ -92,6 +92,7 @@ def build_parser():
     d = sub.add_parser("download", help="fetch full MNIST into the cache (or copy it from a folder)")
     d.add_argument("--from", dest="from_dir", metavar="DIR", help="copy and verify the four IDX files from DIR")
     class_cli.add_parser(sub)
+    finetune_cli.add_parser(sub)
     return p
 
 
@@ -279,7 +280,7 @@ def cmd_download(args):
 
 
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "bench": cmd_bench,
-            "download": cmd_download, "class": class_cli.run}
+            "download": cmd_download, "class": class_cli.run, "finetune": finetune_cli.run}
 
 
 def main(argv=None):

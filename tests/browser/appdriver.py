@@ -18,7 +18,7 @@ ARTIFACTS = ROOT / "test-artifacts"  # screenshots and logs of failed browser te
 
 # Sidebar title -> URL path (st.Page url_path in streamlit_app.py).
 PAGES = {"Home": "home", "Train": "train", "Weights": "weights", "Draw": "draw", "Evaluate": "evaluate",
-         "How it works": "how-it-works", "Class": "class"}
+         "How it works": "how-it-works", "Class": "class", "My drawings": "my-drawings"}
 ANSWER_TIMEOUT = 60_000  # ms: a stroke's answer, a page switch, a rerun
 PROGRESS_RE = re.compile(r"·\s*(?P<status>[a-z]+)\s*·\s*step\s*(?P<step>[\d,]+)\s*/\s*(?P<total>[\d,]+)")
 

@@ -1,0 +1,101 @@
+"""The room's labelled drawings on the Class page: the latest with the model's reads, the room's
+accuracy, the confusion matrix (which digit the room's drawings are taken for); for the instructor,
+teaching the current model the room's handwriting and exporting the drawings as a dataset."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import streamlit as st
+
+from nnscratch.data.export import kaggle_csv_bytes, png_zip
+from nnscratch.errors import StoreError
+from nnscratch.metrics import confusion_matrix
+
+from . import board, resources, runs, session, teach, ui
+
+LATEST = 16
+
+
+def _stats(rows):
+    """-> (accuracy or None, confusion matrix (10, 10): rows the digit drawn, columns the model's read)."""
+    y = np.array([r["label"] for r in rows], np.int64)
+    pred = np.array([r["predicted"] for r in rows if r["predicted"] is not None], np.int64)
+    y_read = np.array([r["label"] for r in rows if r["predicted"] is not None], np.int64)
+    acc = float(np.mean(pred == y_read)) if len(pred) else None
+    return acc, confusion_matrix(y_read, pred) if len(pred) else np.zeros((10, 10), np.int64), len(y)
+
+
+def room(big: bool = False) -> None:
+    """The room's drawings: counts, accuracy, confusion matrix and the latest ones. ``big``: presenter."""
+    try:
+        rows = board.call(board.store().list_drawings, board.me().token, limit=None, with_images=False)
+        latest = board.call(board.store().list_drawings, board.me().token, limit=LATEST)
+    except StoreError as e:
+        st.caption(board.md(f"The room's drawings are not available: {e}"))
+        return
+    st.subheader("The room's drawings")
+    if not rows:
+        st.caption("No labelled drawings yet. On the Draw page, tap Right or the right digit under the answer.")
+        return
+    acc, cm, n = _stats(rows)
+    people = len({(r["nickname"]) for r in rows})
+    if big:
+        st.html(f"<div class='big'>{n} drawings by {people} people · read right {html.escape(ui.fmt_pct(acc))}</div>")
+    else:
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Labelled drawings", f"{n:,}")
+        m2.metric("By", f"{people} people")
+        m3.metric("Read right", ui.fmt_pct(acc))
+    c1, c2 = st.columns([1.3, 1], gap="large")
+    with c1:
+        st.markdown("**The latest, with what the model read**")
+        grid = st.container(horizontal=True, gap="small", key="digits")
+        for r in latest:
+            ok = r["predicted"] == r["label"]
+            card = grid.container(width=96 if not big else 130, border=True)
+            card.image(r["image28"], width=70 if not big else 100)
+            card.markdown(f"**{r['label']}** · {r['predicted']} " + (":green[✓]" if ok else ":red[✗]"))
+            card.caption(board.md(r["nickname"]))
+    with c2:
+        st.markdown("**Which digit the room's drawings are taken for**")
+        st.image(resources.confusion_png(cm), width="stretch")
+        st.caption("Row = the digit drawn (the label given), column = what the model that answered read.")
+
+
+def export(rows, kind: str) -> bytes:
+    """Store rows (with images) -> the download: "zip" (``<label>/<id>.png`` under ``drawings/``) or
+    "csv" (Kaggle layout); empty bytes when there are none. Both read back with load_mnist."""
+    if not rows:
+        return b""
+    images, labels = np.stack([d["image28"] for d in rows]), [d["label"] for d in rows]
+    return png_zip(images, labels, [str(d["id"]) for d in rows]) if kind == "zip" else kaggle_csv_bytes(images, labels)
+
+
+def instructor() -> None:
+    """Teach the current model the room's handwriting; export the drawings (PNG folder zipped, CSV)."""
+    st.markdown("**The room's labelled drawings**")
+
+    def rows():
+        return board.call(board.store().list_drawings, None, limit=None)
+
+    c1, c2 = st.columns(2)
+    c1.download_button("Drawings as PNG folders (.zip)", data=lambda: export(rows(), "zip"),
+                       file_name="class_drawings.zip", mime="application/zip", icon=":material/folder_zip:")
+    c2.download_button("Drawings as a Kaggle-style CSV", data=lambda: export(rows(), "csv"),
+                       file_name="class_drawings.csv", mime="text/csv", icon=":material/table:")
+    st.caption("Both read back with `load_mnist` (and the Train page's upload). From a shell: "
+               "`python -m nnscratch class export-drawings DIR`.")
+    w = session.state()["worker"]
+    if w is not None and getattr(w, "teach", None) and w.done and w.teach["whose"] == "the room's":
+        teach.teach_result(w)
+    if runs.running() is not None:
+        st.caption("A run of yours is going; teaching can start when it ends.")
+        return
+    net, _, _ = session.active_model()
+    if st.button("Teach the current model the room's handwriting", icon=":material/school:", key="teach_room"):
+        with ui.show_errors("starting to teach"):
+            teach.start_teaching(rows(), net, "the room's")
+            ui.flash("Teaching the room's handwriting: see the sidebar; the result shows here when it ends.")
+            st.rerun()
