@@ -96,11 +96,27 @@ def parse_zip(data: bytes, name: str, depth: int = 0) -> dict:
         if any(i.filename.endswith(".npy") for i in infos):
             return splits_from_npz(read_dataset_npz(data, name), name)
         entries = [
-            Entry(i.filename.split("/"), f"{name}:{i.filename}", i.file_size, lambda i=i: zf.read(i),
+            Entry(i.filename.split("/"), f"{name}:{i.filename}", i.file_size, lambda i=i: _zip_member(zf, i),
                   lambda n, i=i: _zip_head(zf, i, n))
             for i in infos
         ]
         return parse_tree(entries, name, depth + 1)
+
+
+def _zip_member(zf, info) -> bytes:
+    """A member's bytes, inflated in small steps and never past the size the directory declares (zf.read
+    would inflate a whole compressed block at once: a member lying about its size could take gigabytes)."""
+    out = bytearray()
+    with zf.open(info) as f:
+        while len(out) < info.file_size:
+            chunk = f.read(min(1 << 20, info.file_size - len(out)))
+            if not chunk:
+                break
+            out += chunk
+    if len(out) != info.file_size:
+        raise DataFormatError(f"{zf.filename or 'zip'}:{info.filename}: holds {len(out):,} bytes, its directory says "
+                              f"{info.file_size:,}; the zip is damaged")
+    return bytes(out)
 
 
 def _zip_head(zf, info, n):
