@@ -17,7 +17,7 @@ timing.mark_run_start()  # for the server-side timing of a drawing
 st.set_page_config(page_title="nnscratch: a neural network from scratch", layout="wide",
                    initial_sidebar_state="expanded")
 
-from app import runs, session, ui  # noqa: E402  (after set_page_config: they may create cached resources)
+from app import replica, runs, session, ui  # noqa: E402  (after set_page_config: they may create cached resources)
 
 PAGES = [
     st.Page("app/pages/home.py", title="Home", icon=":material/home:", default=True),
@@ -35,6 +35,7 @@ ui.style()
 if runs.adopt_finished():
     st.toast("Training finished: your model is now the current model.", icon=":material/check_circle:")
 ui.show_flash()
+replica.check_moved()  # behind deploy/cluster: say so when a tab lands on another replica
 try:
     page.run()
 finally:

@@ -196,6 +196,7 @@ class ProtocolSession:
         self.session_id = ""
         self.pages: dict = {}
         self.errors: list = []
+        self.headers: dict = {}  # extra handshake headers (bench/cluster_client.py sends its cookies)
 
     def _context(self):
         m = BackMsg()
@@ -212,7 +213,8 @@ class ProtocolSession:
 
         protocols = ["streamlit", "none", resume] if resume else ["streamlit"]
         self.ws = await websockets.connect(self.ws_url, max_size=None, compression=None, open_timeout=60,
-                                           subprotocols=protocols, ping_interval=None)
+                                           subprotocols=protocols, ping_interval=None,
+                                           additional_headers=self.headers or None)
         m = self._context()
         m.rerun_script.page_name = self.page_name
         m.rerun_script.widget_states.SetInParent()

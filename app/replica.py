@@ -1,0 +1,57 @@
+"""Several app servers (replicas) behind HAProxy: tell a person who was moved to this one.
+
+``deploy/cluster`` names each replica (``NNSCRATCH_SERVER_NAME=r1``, also HAProxy's affinity cookie
+value, see ``deploy/haproxy.cfg.tmpl``). A Streamlit session lives in one replica's memory, so when
+that replica dies or restarts, the person's next connection lands on another one with a fresh
+session: their model, a run in progress and their uploads are gone; runs already saved to the class
+board are not. HAProxy tells the new replica where the tab was before, two ways:
+
+- header ``X-Nnscratch-Affinity``: the replica named by the request's affinity cookie (a websocket
+  reconnecting by itself after its replica died still carries the old cookie);
+- cookie ``NNSCRATCH_MOVED`` (two minutes): set on a response served by another replica than the
+  cookie named (a reload: the page load already got the new cookie, only this remembers the move).
+
+Without ``NNSCRATCH_SERVER_NAME`` (one plain ``streamlit run``) this does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+ENV = "NNSCRATCH_SERVER_NAME"
+HEADER, COOKIE = "X-Nnscratch-Affinity", "NNSCRATCH_MOVED"
+MESSAGE = ("You were moved to another app server (the one you were on stopped or restarted): your unsaved "
+           "session state is gone (your current model, a run in progress, uploaded files). Runs that "
+           "finished are saved on the class board.")
+
+
+def moved_from(me: str, header: str, cookie: str) -> str:
+    """The replica a fresh session came from, or "" if it did not move (pure, for tests)."""
+    for prev in (header, cookie):
+        prev = (prev or "").strip()
+        if prev and prev != me:
+            return prev
+    return ""
+
+
+def check_moved() -> None:
+    """Once per session: remember whether it arrived from another replica; while remembered,
+    show the message at the top of the page (with a button to dismiss it)."""
+    me = os.environ.get(ENV, "").strip()
+    s = st.session_state
+    if not me:
+        return
+    if "_moved_from" not in s:
+        try:
+            headers, cookies = st.context.headers, st.context.cookies
+            s["_moved_from"] = moved_from(me, headers.get(HEADER, ""), cookies.get(COOKIE, ""))
+        except Exception:  # noqa: BLE001 - no request context (e.g. a script test): nothing to say
+            s["_moved_from"] = ""
+    if s["_moved_from"]:
+        box = st.container()
+        box.warning(MESSAGE, icon=":material/swap_horiz:")
+        if box.button("Got it", key="_moved_ack"):
+            s["_moved_from"] = ""
+            st.rerun()
