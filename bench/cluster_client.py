@@ -55,6 +55,7 @@ class ProxySession(bench_load.ProtocolSession):
     def __init__(self, base_url: str, page_name: str = "draw", name: str = "", jar: dict | None = None):
         super().__init__(base_url, page_name, name)
         self.jar = {} if jar is None else jar
+        self.opens: list[tuple[str, list[str]]] = []
 
     @property
     def replica(self) -> str:
@@ -71,6 +72,7 @@ class ProxySession(bench_load.ProtocolSession):
         finally:
             if self.ws is not None:
                 _absorb(self.jar, self.ws.response.headers.get_all("Set-Cookie"))
+        self.opens.append((self.replica, list(self.texts)))  # where each (re)open landed, what it said
 
     async def reload(self, require_canvas: bool = True):
         """Close and open the page again: a fresh session, the same cookies."""
