@@ -18,9 +18,9 @@ SESSIONS_PER_PERSON = 4  # a tab: 1 websocket + a few short requests while a pag
 SOCKET_TIMEOUT = 5.0  # s
 
 
-def render(port: int, bind: str, replicas: list[tuple[str, int]], admin_socket: str, people: int) -> str:
-    """The config text: ``replicas`` = [(name, port)]; ``people`` sizes maxconn (see the template)."""
-    servers = "\n".join(f"    server {name} 127.0.0.1:{rport} check cookie {name}" for name, rport in replicas)
+def render(port: int, bind: str, replicas: list[tuple[str, str]], admin_socket: str, people: int) -> str:
+    """The config text: ``replicas`` = [(name, "host:port")]; ``people`` sizes maxconn (see the template)."""
+    servers = "\n".join(f"    server {name} {addr} check cookie {name}" for name, addr in replicas)
     maxconn = max(256, people * SESSIONS_PER_PERSON)
     return string.Template(TEMPLATE.read_text()).substitute(
         port=port, bind=bind, servers=servers, admin_socket=admin_socket, maxconn=maxconn)
