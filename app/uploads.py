@@ -1,12 +1,15 @@
 """Files people upload: datasets and model files, checked before anything is kept.
 
 Every upload goes through the same validating parsers as the CLI (nothing is unpickled), under our
-own size limit on top of server.maxUploadSize (which a config change could lift).
+own size limit on top of server.maxUploadSize (which a config change could lift), and through the
+server's parse budget (``nnscratch.data.budget``): a few parses at once, the rest wait their turn,
+so a room uploading at once, or one prankster with twenty tabs, cannot run the server out of memory.
 """
 
 from __future__ import annotations
 
 import nnscratch
+from nnscratch.data import budget
 from nnscratch.data.splits import TrainingArrays, prepare_arrays
 from nnscratch.errors import DataFormatError, ModelFileError
 
@@ -21,22 +24,26 @@ def check_size(*files) -> None:
                               f"this app accepts; upload a smaller file")
 
 
-def read_dataset(files) -> TrainingArrays:
-    """Uploaded data file(s) -> this session's arrays; several files are read together (the four IDX files).
-
-    Raises DataFormatError.
-    """
+def start_reading(files) -> budget.ParseJob:
+    """Start parsing uploaded data file(s) in the background, in line for a parse slot; several files are
+    read together (the four IDX files). The job's outcome is this session's TrainingArrays or the parse's
+    one-line DataFormatError. Raises DataFormatError at once for no file or too large a total."""
     files = [f for f in (files if isinstance(files, (list, tuple)) else [files]) if f is not None]
     if not files:
         raise DataFormatError("no file uploaded: choose a data file first")
     check_size(*files)
-    return prepare_arrays(nnscratch.parse_uploads([(f.getvalue(), f.name) for f in files]))
+    return budget.ParseJob(_read, [(f.getvalue(), f.name) for f in files])
+
+
+def _read(named_bytes) -> TrainingArrays:
+    return prepare_arrays(nnscratch.parse_uploads(named_bytes))
 
 
 def read_model(file) -> nnscratch.Network:
     """An uploaded model file -> a Network that reads 28x28 digits into 10 classes (raises ModelFileError)."""
     check_size(file)
-    net = nnscratch.Network.load(file)  # file-like with .name: messages name the file
+    with budget.parse_slot(timeout=30):
+        net = nnscratch.Network.load(file)  # file-like with .name: messages name the file
     if net.sizes[0] != 784 or net.sizes[-1] != 10:
         raise ModelFileError(f"{file.name}: a {net.architecture} network does not read 28x28 digits into 10 classes")
     net.meta.setdefault("name", file.name)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app import charts, runs, session, ui, uploads
 from nnscratch import worker
+from nnscratch.errors import NNScratchError
 from nnscratch.recipe import CHOICES, PRESETS, Recipe
 
 s = session.state()
@@ -32,9 +33,46 @@ if "f_hidden" not in s:  # first visit: start from the quick recipe
     s["f_preset"] = "quick"
     apply_preset()
 
+def collect_upload() -> bool:
+    """Take the finished upload job's outcome into the session; True if there was one."""
+    job = s.get("upload_job")
+    if job is None or not job.finished:
+        return False
+    s["upload_job"] = None
+    try:
+        s["upload_arrays"] = job.outcome()
+    except NNScratchError as e:
+        s["upload_error"] = str(e)
+    return True
+
+
+def upload_status():
+    """Where the session's upload is: waiting for a parse slot, being read (with Cancel), read or refused."""
+    job = s.get("upload_job")
+    if collect_upload():
+        st.rerun()  # it finished between two ticks: the whole page, whose form needs the new data
+    elif job is not None:
+        ahead = (job.position or 1) - 1
+        if job.state == "waiting":
+            st.info(f"Waiting for a free moment to read your file: {ahead} upload(s) ahead of yours. "
+                    f"It starts by itself.", icon=":material/hourglass_top:")
+        else:
+            st.info(f"Reading {s['upload_name']}…", icon=":material/hourglass_top:")
+            st.progress(job.fraction, text=f"{job.fraction:.0%}")
+        st.button("Cancel", key="upload_cancel", on_click=job.cancel, icon=":material/close:")
+        return
+    if s.get("upload_error"):
+        st.error(s["upload_error"], icon=":material/warning:")
+    elif s.get("upload_arrays") is not None:
+        a = s["upload_arrays"]
+        st.success(f"{s['upload_name']}: {a.n_train:,} training, {len(a.y_val):,} validation and "
+                   f"{len(a.y_test):,} test digits.")
+
+
 st.title("Train a network")
 
 # ------------------------------------------------------------------------------------------- data
+
 st.subheader("1 · Data")
 dcol1, dcol2 = st.columns([2, 3])
 
@@ -52,15 +90,14 @@ with dcol2:
                                "a zip of <label>/ image folders", key="data_upload", accept_multiple_files=True)
         up_id = tuple(u.file_id for u in ups or [])
         if up_id and s.get("upload_id") != up_id:
-            s["upload_id"] = up_id  # a bad file is reported once, not on every rerun
-            with ui.show_errors("reading the upload"), st.spinner("Reading the upload…"):
-                s["upload_arrays"] = None
-                s["upload_arrays"] = uploads.read_dataset(ups)
-                s["upload_name"] = " + ".join(u.name for u in ups)
-        if s.get("upload_arrays") is not None:
-            a = s["upload_arrays"]
-            st.success(f"{s['upload_name']}: {a.n_train:,} training, {len(a.y_val):,} validation and "
-                       f"{len(a.y_test):,} test digits.")
+            s["upload_id"] = up_id  # a new file; a bad one is reported once, not on every rerun
+            s["upload_arrays"], s["upload_error"] = None, None
+            s["upload_name"] = " + ".join(u.name for u in ups)
+            with ui.show_errors("reading the upload"):
+                s["upload_job"] = uploads.start_reading(ups)
+                s["upload_job"].wait(2.0)  # most files are read by now; bigger ones report below
+                collect_upload()
+        st.fragment(run_every=0.5 if s.get("upload_job") is not None else None)(upload_status)()
     elif s["data_source"] == "mnist":
         st.caption("Loaded once for everyone on this server. The first load may download about 11 MB "
                    "(or reads the local cache); offline, use the built-in sample.")

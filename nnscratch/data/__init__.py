@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataFormatError
-from .formats import MAX_BYTES, guard, read_npz, splits_from_npz
+from .formats import guard, read_npz, splits_from_npz
+from .limits import MAX_BYTES
 from .layouts import Entry, folder_entries, parse_bytes, parse_tree
 from .mnist_cache import cache_dir, download_mnist
 from . import mnist_cache

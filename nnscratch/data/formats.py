@@ -6,7 +6,9 @@ uint8 arrays: images ``(n, 28, 28)``, labels ``(n,)`` in 0-9. Bad content raises
 exception escapes (``guard`` turns anything unexpected into one).
 
 Formats are told apart by content, never by file name: gzip, zip/.npz, IDX, image, text (CSV).
-This module: the shared helpers, IDX and .npz; CSV is in ``csv_format``, images in ``image_format``.
+This module: the shared helpers, gzip, zip checks, IDX and .npz; CSV is in ``csv_format``, images in
+``image_format``. Nothing is decompressed or allocated past what the file claims and ``limits`` allows:
+an IDX header fixes how many bytes to inflate, a zip's directory and an .npy header are checked first.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ import zlib
 
 import numpy as np
 
-from ..errors import DataFormatError
+from ..errors import DataFormatError, NNScratchError
+from .budget import checkpoint
+from .limits import MAX_ARRAY_BYTES, MAX_BYTES, MAX_CSV_LINES, MAX_DIGITS, MAX_RATIO, MAX_ZIP_MEMBERS, RATIO_FLOOR
 
-MAX_BYTES = 1 << 30  # refuse to inflate anything bigger (gzip/zip bombs, runaway uploads)
 IMAGE_MAGICS = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")
 
 
@@ -31,7 +34,7 @@ def guard(name):
     """Turn any unexpected exception from third-party code into a one-line DataFormatError."""
     try:
         yield
-    except DataFormatError:
+    except NNScratchError:  # ours already (a DataFormatError, or ParseCancelled from a checkpoint)
         raise
     except MemoryError:
         raise
@@ -59,18 +62,103 @@ def sniff(data: bytes) -> str:
     return "text"
 
 
+def inflate_limit(compressed: int) -> int:
+    """Most bytes ``compressed`` bytes of gzip/zip data may expand to (``MAX_RATIO``, ``MAX_BYTES``)."""
+    return min(MAX_BYTES, max(RATIO_FLOOR, MAX_RATIO * compressed))
+
+
+class _Gunzip:
+    """Incremental gzip reader (multi-member ok): ``read(n)`` inflates only ``n`` more bytes."""
+
+    STEP_IN, STEP_OUT = 1 << 16, 1 << 22  # input fed / output asked per zlib call: small copies only
+
+    def __init__(self, data, name):
+        self.data, self.name, self.pos = memoryview(data), name, 0
+        self.d, self.pending = zlib.decompressobj(wbits=31), b""
+
+    def read(self, n: int) -> bytes:
+        out = io.BytesIO()
+        self.read_into(out, n)
+        return out.getvalue()
+
+    def read_into(self, out: io.BytesIO, n: int, check=None) -> None:
+        """Up to ``n`` more bytes into ``out``; fewer only at the end of the data (checksums verified).
+        ``check(piece)`` sees each piece as it is inflated, and may refuse the content early."""
+        try:
+            while n > 0:
+                if self.d.eof:  # end of a member: another member, or zero padding, may follow
+                    self.pending = self.d.unused_data
+                    if len(self.pending) < 2:
+                        self.pending += bytes(self.data[self.pos:self.pos + self.STEP_IN])
+                        self.pos = min(len(self.data), self.pos + self.STEP_IN)
+                    if self.pending[:2] != b"\x1f\x8b":
+                        if self.pending.strip(b"\0") or bytes(self.data[self.pos:]).strip(b"\0"):
+                            raise DataFormatError(f"{self.name}: junk after the gzip data; get a fresh copy of the file")
+                        self.pending, self.pos = b"", len(self.data)
+                        break
+                    self.d = zlib.decompressobj(wbits=31)
+                if not self.pending:
+                    if self.pos >= len(self.data):
+                        raise DataFormatError(f"{self.name}: truncated or corrupt gzip data (it ends early); "
+                                              "get a fresh copy of the file")
+                    self.pending = self.data[self.pos:self.pos + self.STEP_IN]
+                    self.pos += len(self.pending)
+                piece = self.d.decompress(self.pending, min(n, self.STEP_OUT))
+                self.pending = self.d.unconsumed_tail
+                if check is not None:
+                    check(piece)
+                out.write(piece)
+                n -= len(piece)
+                if len(piece) == self.STEP_OUT:
+                    checkpoint(self.pos, len(self.data))
+        except zlib.error as err:
+            raise DataFormatError(f"{self.name}: truncated or corrupt gzip data ({err}); get a fresh copy of the file") from err
+
+
 def gunzip(data: bytes, name: str) -> bytes:
-    """Decompress gzip content (multi-member ok), or return ``data`` unchanged if not gzip."""
+    """Decompress gzip content (multi-member ok), or return ``data`` unchanged if not gzip.
+
+    Inflates only what the content can need: an IDX file exactly the size its header states (+1 byte,
+    so trailing data is still reported), anything else at most ``inflate_limit(len(data))`` bytes.
+    """
     if data[:2] != b"\x1f\x8b":
         return data
-    try:
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as g:
-            out = g.read(MAX_BYTES + 1)
-    except (OSError, EOFError, zlib.error, ValueError) as err:
-        raise DataFormatError(f"{name}: truncated or corrupt gzip data ({err}); get a fresh copy of the file") from err
-    if len(out) > MAX_BYTES:
-        raise DataFormatError(f"{name}: decompresses to more than {MAX_BYTES >> 20} MB; not an MNIST file")
+    g = _Gunzip(data, name)
+    head = g.read(512)  # enough to tell the kind (a tar's magic is at 257); an IDX header is 16 at most
+    limit = inflate_limit(len(data))
+    want = None
+    if head[:2] == b"\0\0":  # IDX: its header says exactly how many bytes follow
+        header, dims = idx_header(head, name)
+        want = header + int(np.prod(dims, dtype=np.int64))
+    if want is not None and want > limit:
+        raise DataFormatError(f"{name}: its IDX header claims {want:,} bytes, {want / len(data):.0f}x the compressed "
+                              f"size (real MNIST files: under {MAX_RATIO}x); not an MNIST file")
+    check = _TextCheck(name, head) if want is None and sniff(head) == "text" else None
+    buf = io.BytesIO()  # grows in place; getvalue() hands over its buffer without a copy
+    buf.write(head)
+    g.read_into(buf, (limit if want is None else want) + 1 - len(head), check)
+    out = buf.getvalue()
+    if len(out) > limit:
+        raise DataFormatError(f"{name}: decompresses to more than {limit:,} bytes ({MAX_RATIO}x its size, "
+                              f"at most {MAX_BYTES >> 20} MB); not an MNIST file")
     return out
+
+
+class _TextCheck:
+    """While a gzip that starts like text is inflated: it must stay a plausible CSV of digits (no NUL
+    bytes, at most MAX_CSV_LINES lines), so a bomb of zeros or of blank lines stops at its first MB."""
+
+    def __init__(self, name, head):
+        self.name, self.lines = name, head.count(b"\n")
+
+    def __call__(self, piece):
+        if b"\0" in piece:
+            raise DataFormatError(f"{self.name}: decompresses to binary data (zero bytes) after a text start; "
+                                  "not a CSV of digits")
+        self.lines += piece.count(b"\n")
+        if self.lines > MAX_CSV_LINES:
+            raise DataFormatError(f"{self.name}: decompresses to more than {MAX_CSV_LINES:,} lines; this app reads "
+                                  f"at most {MAX_DIGITS:,} digits (MNIST has 70,000)")
 
 
 def gunzip_head(data: bytes, n: int = 8192) -> bytes:
@@ -86,8 +174,9 @@ def gunzip_head(data: bytes, n: int = 8192) -> bytes:
 # ---------------------------------------------------------------- IDX
 
 
-def parse_idx(data: bytes, name: str) -> np.ndarray:
-    """IDX (uncompressed) -> read-only uint8 images (n, 28, 28) or labels (n,) in 0-9."""
+def idx_header(data: bytes, name: str) -> tuple[int, tuple[int, ...]]:
+    """(header length, dimensions) from an IDX file's first bytes (16 suffice), checked: the magic,
+    28x28 images, 1..MAX_DIGITS items. The file then holds exactly ``prod(dimensions)`` more bytes."""
     if len(data) < 4:
         raise DataFormatError(f"{name}: byte 0: only {len(data)} bytes, too short for an IDX header")
     magic = int.from_bytes(data[:4], "big")
@@ -102,8 +191,17 @@ def parse_idx(data: bytes, name: str) -> np.ndarray:
     dims = struct.unpack(f">{ndim}I", data[4:header])
     if dims[0] == 0:
         raise DataFormatError(f"{name}: byte 4: the header says 0 items; expected some digits")
+    if dims[0] > MAX_DIGITS:
+        raise DataFormatError(f"{name}: byte 4: the header says {dims[0]:,} items; this app reads at most "
+                              f"{MAX_DIGITS:,} digits (MNIST has 70,000)")
     if ndim == 3 and dims[1:] != (28, 28):
         raise DataFormatError(f"{name}: byte 8: images are {dims[1]}x{dims[2]}, expected 28x28")
+    return header, dims
+
+
+def parse_idx(data: bytes, name: str) -> np.ndarray:
+    """IDX (uncompressed) -> read-only uint8 images (n, 28, 28) or labels (n,) in 0-9."""
+    header, dims = idx_header(data, name)
     count = int(np.prod(dims, dtype=np.int64))
     expected = header + count
     if len(data) < expected:
@@ -115,7 +213,7 @@ def parse_idx(data: bytes, name: str) -> np.ndarray:
             f"{name}: byte {expected}: {len(data) - expected} extra bytes after the {dims[0]} items the header announces"
         )
     arr = np.frombuffer(bytes(data), np.uint8, count=count, offset=header).reshape(dims)
-    if ndim == 1:
+    if len(dims) == 1:
         bad = np.flatnonzero(arr > 9)
         if bad.size:
             i = int(bad[0])
@@ -133,8 +231,14 @@ def idx_kind(head: bytes) -> str | None:
 # ---------------------------------------------------------------- values -> uint8
 
 
+CHUNK = 4096  # images converted at a time: temporaries stay a few MB whatever the dataset's size
+
+
 def to_images(x: np.ndarray, name: str, where: str = "") -> np.ndarray:
-    """Numeric (n, 784) or (n, 28, 28) pixels in 0-255 -> uint8 (n, 28, 28); floats all <= 1 are scaled."""
+    """Numeric (n, 784) or (n, 28, 28) pixels in 0-255 -> uint8 (n, 28, 28); floats all <= 1 are scaled.
+
+    Works ``CHUNK`` images at a time, so a float64 upload costs the array itself plus the uint8 result.
+    """
     if x.dtype.kind not in "uifb":
         raise DataFormatError(f"{name}{where}: pixels have dtype {x.dtype}; expected numbers 0-255")
     if x.ndim == 2 and x.shape[1] == 784:
@@ -145,18 +249,31 @@ def to_images(x: np.ndarray, name: str, where: str = "") -> np.ndarray:
         raise DataFormatError(f"{name}{where}: contains zero images")
     if x.dtype == np.uint8:
         return x
+    chunks = [slice(i, i + CHUNK) for i in range(0, len(x), CHUNK)]
+    scaled = False
     if x.dtype.kind == "f":
-        if not np.isfinite(x).all():
-            i = int(np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).any(axis=1))[0])
-            raise DataFormatError(f"{name}{where}: image {i} has NaN or infinite pixels")
-        if x.max() <= 1.0 and x.min() >= 0.0:  # already scaled to [0, 1]
-            x = np.rint(x * 255.0)
-    flat = x.reshape(len(x), -1)
-    bad = (flat < 0) | (flat > 255) | (flat != np.rint(flat)) if x.dtype.kind == "f" else (flat < 0) | (flat > 255)
-    if bad.any():
-        i, j = (int(v[0]) for v in np.nonzero(bad))
-        raise DataFormatError(f"{name}{where}: image {i}, pixel {j} is {flat[i, j]}; expected integers 0-255")
-    return x.astype(np.uint8)
+        lo, hi = np.inf, -np.inf
+        for c in chunks:
+            part = x[c].reshape(-1, 784)
+            finite = np.isfinite(part)
+            if not finite.all():
+                i = c.start + int(np.flatnonzero(~finite.all(axis=1))[0])
+                raise DataFormatError(f"{name}{where}: image {i} has NaN or infinite pixels")
+            lo, hi = min(lo, part.min()), max(hi, part.max())
+        scaled = hi <= 1.0 and lo >= 0.0  # already scaled to [0, 1]
+    out = np.empty(x.shape, np.uint8)
+    for c in chunks:
+        flat = x[c].reshape(-1, 784)
+        if scaled:
+            flat = np.rint(flat * 255.0)
+        bad = (flat < 0) | (flat > 255)
+        if x.dtype.kind == "f":
+            bad |= flat != np.rint(flat)
+        if bad.any():
+            i, j = (int(v[0]) for v in np.nonzero(bad))
+            raise DataFormatError(f"{name}{where}: image {c.start + i}, pixel {j} is {flat[i, j]}; expected integers 0-255")
+        out[c] = flat.reshape(-1, 28, 28)
+    return out
 
 
 def to_labels(y: np.ndarray, name: str, where: str = "") -> np.ndarray:
@@ -174,11 +291,42 @@ def to_labels(y: np.ndarray, name: str, where: str = "") -> np.ndarray:
 # ---------------------------------------------------------------- .npz
 
 
-def read_npz(data: bytes, name: str, lowercase: bool = True) -> dict[str, np.ndarray]:
-    """Every numeric array in an .npz (zip of .npy), keys lower-cased unless told otherwise; no pickles,
-    sizes checked from the headers before anything is allocated."""
+ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
+
+
+def open_zip(data: bytes, name: str) -> zipfile.ZipFile:
+    """A zip archive whose directory was checked before anything is extracted: at most MAX_ZIP_MEMBERS
+    entries, stored or deflated members only, each at most ``inflate_limit`` of its compressed size,
+    MAX_BYTES in all. (zipfile never inflates a member past the size the directory declares.)"""
+    if bytes(data).count(b"PK\x01\x02") > MAX_ZIP_MEMBERS:
+        # every directory entry starts with this signature: counted before zipfile builds one object per entry
+        raise DataFormatError(f"{name}: holds more than {MAX_ZIP_MEMBERS:,} files; zip the MNIST folder itself")
+    with guard(name):
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    total = 0
+    for info in zf.infolist():
+        where = f"{name}:{info.filename[:80]}"
+        if info.compress_type not in ZIP_METHODS:
+            raise DataFormatError(f"{where}: compressed with method {info.compress_type}; zip it again with the "
+                                  "usual (deflate) compression")
+        if info.file_size > inflate_limit(info.compress_size):
+            raise DataFormatError(f"{where}: claims to unpack {info.compress_size:,} bytes into {info.file_size:,} "
+                                  f"(more than {MAX_RATIO}x); not MNIST data")
+        total += info.file_size
+        if total > MAX_BYTES:
+            raise DataFormatError(f"{name}: unpacks to more than {MAX_BYTES >> 20} MB; not MNIST data")
+    return zf
+
+
+def read_npz(data: bytes, name: str, lowercase: bool = True, check=None) -> dict[str, np.ndarray]:
+    """Every numeric array in an .npz (zip of .npy), keys lower-cased unless told otherwise; no pickles.
+
+    Sizes are checked from the zip directory and each .npy header before anything is allocated:
+    each array within its member's declared size, MAX_ARRAY_BYTES in all. ``check(key, shape)``, if
+    given, may refuse an array by raising, or skip it (unread) by returning False.
+    """
     arrays = {}
-    with guard(name), zipfile.ZipFile(io.BytesIO(data)) as zf:
+    with guard(name), open_zip(data, name) as zf:
         total = 0
         for info in zf.infolist():
             if not info.filename.endswith(".npy"):
@@ -192,12 +340,45 @@ def read_npz(data: bytes, name: str, lowercase: bool = True) -> dict[str, np.nda
                     shape, _, dtype = np.lib.format.read_array_header_2_0(f)
             if dtype.hasobject or dtype.kind not in "uifb":
                 raise DataFormatError(f"{name}: array {key!r} has dtype {dtype}; expected numbers")
+            if check is not None and check(key, shape) is False:
+                continue
             size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
             total += size
-            if size > info.file_size or total > MAX_BYTES:
+            if size > info.file_size:
                 raise DataFormatError(f"{name}: array {key!r} claims {size} bytes but is stored in {info.file_size}")
+            if total > MAX_ARRAY_BYTES:
+                raise DataFormatError(f"{name}: its arrays hold more than {MAX_ARRAY_BYTES >> 20} MB (array {key!r} is "
+                                      f"{dtype} {shape}); save the images as uint8 to upload them")
             with zf.open(info) as f:
                 arrays[key] = np.lib.format.read_array(f, allow_pickle=False)
+            checkpoint(total, MAX_ARRAY_BYTES)
+    return arrays
+
+
+IMAGE_KEYS, LABEL_KEYS = ("x_train", "x_test", "x", "images", "data"), ("y_train", "y_test", "y", "labels", "target")
+
+
+def read_dataset_npz(data: bytes, name: str) -> dict[str, np.ndarray]:
+    """The image and label arrays of a data .npz, shapes checked from the headers before reading:
+    images (n, 28, 28) or (n, 784), labels (n,), n <= MAX_DIGITS; other arrays are never read."""
+    seen = []
+
+    def check(key, shape):
+        seen.append(key)
+        if key not in IMAGE_KEYS + LABEL_KEYS:
+            return False
+        if key in IMAGE_KEYS and (len(shape) not in (2, 3) or int(np.prod(shape[1:], dtype=np.int64)) != 784):
+            raise DataFormatError(f"{name} ({key}): images have shape {shape}; expected (n, 28, 28) or (n, 784)")
+        if key in LABEL_KEYS and len(shape) != 1:
+            raise DataFormatError(f"{name} ({key}): labels have shape {shape}; expected (n,) digits 0-9")
+        if shape[0] > MAX_DIGITS:
+            raise DataFormatError(f"{name} ({key}): {shape[0]:,} rows; this app reads at most {MAX_DIGITS:,} digits "
+                                  "(MNIST has 70,000)")
+        return True
+
+    arrays = read_npz(data, name, check=check)
+    if not arrays:
+        raise DataFormatError(f"{name}: arrays {sorted(seen)}; expected Keras' x_train, y_train, x_test, y_test (or x, y)")
     return arrays
 
 

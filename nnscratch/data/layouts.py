@@ -9,10 +9,8 @@ the IDX files (one or two image+label pairs), ``<label>/`` image folders (option
 
 from __future__ import annotations
 
-import io
 import os
 import re
-import zipfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -20,8 +18,10 @@ import numpy as np
 
 from ..errors import DataFormatError
 from .csv_format import csv_columns, parse_csv
-from .formats import MAX_BYTES, guard, gunzip, gunzip_head, idx_kind, parse_idx, read_npz, sniff, splits_from_npz
-from .image_format import decode_image
+from .budget import checkpoint
+from .formats import guard, gunzip, gunzip_head, idx_header, idx_kind, open_zip, parse_idx, read_dataset_npz, sniff, splits_from_npz
+from .image_format import PixelBudget, decode_image
+from .limits import MAX_BYTES, MAX_DIGITS, MAX_ZIP_DEPTH
 
 DIGITS = tuple("0123456789")
 JUNK = {"thumbs.db", "desktop.ini", "__macosx"}
@@ -62,45 +62,45 @@ class FileEntry(Entry):
             return f.read(n)
 
 
-def parse_bytes(data: bytes, name: str) -> dict:
-    """One file's content, any supported format -> splits."""
+def parse_bytes(data: bytes, name: str, depth: int = 0) -> dict:
+    """One file's content, any supported format -> splits. ``depth``: zips this file was found in."""
     with guard(name):
-        data = gunzip(data, name)
-        kind = sniff(data)
-        if kind == "empty":
-            raise DataFormatError(f"{name}: is empty; expected MNIST data ({EXPECTED})")
-        if kind == "idx":
-            parse_idx(data, name)  # a corrupt header deserves its own message
-            what = idx_kind(data[:4])
-            raise DataFormatError(
-                f"{name}: is a lone IDX {what} file; give the folder (or a .zip) holding images and labels together"
-            )
-        if kind == "zip":
-            return parse_zip(data, name)
+        head = gunzip_head(data, 512)  # kinds refused outright are refused before anything is inflated
+        kind = sniff(head)
+        if kind == "idx":  # a corrupt header deserves its own message
+            idx_header(head, name)
+            raise DataFormatError(f"{name}: is a lone IDX {idx_kind(head)} file; give the folder (or a .zip) "
+                                  "holding images and labels together")
         if kind == "npy":
             raise DataFormatError(f"{name}: is a single .npy array; save x_train, y_train, x_test, y_test in one .npz")
         if kind == "tar":
             raise DataFormatError(f"{name}: is a tar archive; unpack it and give the folder, or upload a .zip")
         if kind == "image":
             raise DataFormatError(f"{name}: is one image, not a dataset; classify it with `predict` or the Draw page")
+        data = gunzip(data, name)
+        kind = sniff(data)
+        if kind == "empty":
+            raise DataFormatError(f"{name}: is empty; expected MNIST data ({EXPECTED})")
+        if kind == "zip":
+            return parse_zip(data, name, depth)
         x, y = parse_csv(data, name)
         return {"unlabelled": x} if y is None else {"train": (x, y)}
 
 
-def parse_zip(data: bytes, name: str) -> dict:
-    """A .npz (zip of .npy arrays) or a zip of any folder layout."""
-    with guard(name), zipfile.ZipFile(io.BytesIO(data)) as zf:
+def parse_zip(data: bytes, name: str, depth: int = 0) -> dict:
+    """A .npz (zip of .npy arrays) or a zip of any folder layout (its directory checked by ``open_zip``)."""
+    if depth >= MAX_ZIP_DEPTH:
+        raise DataFormatError(f"{name}: a zip inside a zip inside a zip; unpack the outer ones first")
+    with guard(name), open_zip(data, name) as zf:
         infos = [i for i in zf.infolist() if not i.is_dir()]
         if any(i.filename.endswith(".npy") for i in infos):
-            return splits_from_npz(read_npz(data, name), name)
-        if sum(i.file_size for i in infos) > MAX_BYTES:
-            raise DataFormatError(f"{name}: unpacks to more than {MAX_BYTES >> 20} MB; not MNIST data")
+            return splits_from_npz(read_dataset_npz(data, name), name)
         entries = [
             Entry(i.filename.split("/"), f"{name}:{i.filename}", i.file_size, lambda i=i: zf.read(i),
                   lambda n, i=i: _zip_head(zf, i, n))
             for i in infos
         ]
-        return parse_tree(entries, name)
+        return parse_tree(entries, name, depth + 1)
 
 
 def _zip_head(zf, info, n):
@@ -127,8 +127,9 @@ def _hidden(part: str) -> bool:
     return part.startswith((".", "__")) or part.lower() in JUNK
 
 
-def parse_tree(entries: list[Entry], name: str) -> dict:
-    """Files of a folder or archive -> splits, trying image folders, then IDX, then CSV/.npz."""
+def parse_tree(entries: list[Entry], name: str, depth: int = 0) -> dict:
+    """Files of a folder or archive -> splits, trying image folders, then IDX, then CSV/.npz.
+    ``depth``: zips these files were found in."""
     entries = [e for e in entries if not any(_hidden(p) for p in e.parts)]
     while entries and all(len(e.parts) > 1 for e in entries) and len({e.parts[0] for e in entries}) == 1:
         for e in entries:  # one wrapping folder (typical of zips): look inside it
@@ -145,7 +146,7 @@ def parse_tree(entries: list[Entry], name: str) -> dict:
             parse_idx(gunzip(e.read(), e.name), e.name)
     if idx:
         return _idx_files(idx, name)
-    return _table_files(entries, heads, name)
+    return _table_files(entries, heads, name, depth)
 
 
 def _split_of(parts) -> str:
@@ -154,13 +155,23 @@ def _split_of(parts) -> str:
 
 
 def _image_folders(entries, name) -> dict:
+    if len(entries) > MAX_DIGITS:
+        raise DataFormatError(f"{name}: holds {len(entries):,} images; this app reads at most {MAX_DIGITS:,} digits "
+                              "(MNIST has 70,000)")
+    pixels = PixelBudget(name)
+    done = 0
     groups = defaultdict(list)
     for e in entries:
         groups[_split_of(e.parts[:-2])].append(e)
     out = {}
     for split, es in groups.items():
         es.sort(key=lambda e: (e.parts[-2], e.parts))
-        x = np.stack([decode_image(e.read(), e.name) for e in es])
+        x = np.empty((len(es), 28, 28), np.uint8)
+        for i, e in enumerate(es):
+            x[i] = decode_image(e.read(), e.name, pixels)
+            done += 1
+            if done % 256 == 0:
+                checkpoint(done, len(entries))
         y = np.array([int(e.parts[-2]) for e in es], np.uint8)
         out[split] = (x, y)
     if "train" not in out:
@@ -209,7 +220,7 @@ def _idx_files(found, name) -> dict:
     return {a[0]: a[2], b[0]: b[2]}
 
 
-def _table_files(entries, heads, name) -> dict:
+def _table_files(entries, heads, name, depth) -> dict:
     labelled, unlabelled = [], []
     for e in entries:
         head = heads[id(e)]
@@ -225,14 +236,14 @@ def _table_files(entries, heads, name) -> dict:
     if labelled:
         out = {}
         for e in labelled:
-            splits = parse_bytes(e.read(), e.name)
+            splits = parse_bytes(e.read(), e.name, depth)
             if len(labelled) == 1:
                 return splits
             out[_split_of(e.parts)] = _single(splits, e.name)
         return out
     if len(unlabelled) == 1:
         e = unlabelled[0]
-        return parse_bytes(e.read(), e.name)
+        return parse_bytes(e.read(), e.name, depth)
     listed = ", ".join(e.parts[-1] for e in entries[:5])
     raise DataFormatError(f"{name}: found no MNIST data among {listed}; expected {EXPECTED}")
 

@@ -31,6 +31,10 @@ BOX = 20            # the longer side of the digit in the 28x28 frame
 FRAME = 28
 CENTRE = 14.0       # where MNIST puts the centre of mass (row and column, 0-based)
 INK_THRESHOLD = 0.1  # below this (after background removal) a pixel is not ink, for the bounding box
+# Most pixels a picture of a digit may have: a 16 MP phone photo fits; checked from the file's header
+# before decoding, so a tiny PNG claiming 100,000 x 100,000 pixels costs nothing (Pillow's own
+# decompression-bomb limit is 89 M pixels, ~360 MB decoded).
+MAX_PICTURE_PIXELS = 4096 * 4096
 
 
 def _to_gray(image) -> np.ndarray:
@@ -130,9 +134,10 @@ def _centre_by_mass(small: np.ndarray) -> np.ndarray:
     return out
 
 
-def read_gray(source, max_pixels=None, name=None) -> tuple[str, np.ndarray]:
+def read_gray(source, max_pixels=MAX_PICTURE_PIXELS, name=None) -> tuple[str, np.ndarray]:
     """An image file (path, bytes or binary file object) -> (name, (H, W) uint8 gray as stored).
 
+    ``max_pixels``: larger images are refused from their header, before anything is decoded.
     Transparent pixels become the background that contrasts with the ink; EXIF rotation is applied.
     Raises DataFormatError with a one-line message when the file cannot be read as an image.
     """
@@ -148,7 +153,8 @@ def read_gray(source, max_pixels=None, name=None) -> tuple[str, np.ndarray]:
     try:
         with Image.open(opener) as img:
             if max_pixels and img.width * img.height > max_pixels:
-                raise DataFormatError(f"{name}: image is {img.width}x{img.height}; too large for a digit")
+                raise DataFormatError(f"{name}: image is {img.width}x{img.height}; too large for a digit "
+                                      f"(at most {max_pixels / 1e6:.3g} M pixels): scale it down")
             img = ImageOps.exif_transpose(img)
             img.load()
             has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
@@ -156,6 +162,9 @@ def read_gray(source, max_pixels=None, name=None) -> tuple[str, np.ndarray]:
             gray = np.asarray(img.convert("L"))
     except FileNotFoundError:
         raise DataFormatError(f"image file not found: {name}; check the path") from None
+    except Image.DecompressionBombError:  # Pillow's own limit, met before ours could look at the size
+        raise DataFormatError(f"{name}: image claims more pixels than Pillow will decode; too large for a digit "
+                              "(scale it down)") from None
     except DataFormatError:
         raise
     except MemoryError:
