@@ -16,7 +16,9 @@ alternating phases, so a change in the machine's background load hits both alike
 - **page view**: each of 5 sessions opens the app and visits every page of the navigation once;
   per page view = CPU / page runs;
 - **training step**: one session presses Start on the Train page (the form's defaults: the quick preset
-  on the built-in sample) and watches it finish; per step = CPU / steps (includes its live chart).
+  on the built-in sample) and watches it finish, three times; per step = CPU / steps (includes its
+  live chart and the run's record).
+Before measuring, one tab per replica visits every page once (first runs import and fill caches).
 The cluster's figures include HAProxy and the second replica; the ratio cluster/solo is their
 overhead per unit of work, not a speed-up (both share 2 cores here).
 
@@ -100,44 +102,63 @@ async def drawing_phase(setup: Setup, sessions, digits, seconds: float, rng) -> 
                 cpu_ms_per_unit=1000 * cpu / max(1, ok), errors=sum(len(s.errors) for s in sessions))
 
 
+async def visit_all(setup: Setup, name: str, keep_open: bool = False):
+    """One tab: open Home, then every other page of the navigation; (session, page views)."""
+    s = cc.ProxySession(setup.url, "", name)
+    await s.open(require_canvas=False)
+    views = 1
+    for path in [p for p in s.pages if p]:
+        await s.goto(path)
+        views += 1
+    if not keep_open:
+        await s.close_quietly()
+    return s, views
+
+
+async def warm_up(setup: Setup, replicas: int) -> None:
+    """Visit every page once on every replica (first runs import and cache): not measured. Tabs
+    are held open together so leastconn puts one on each replica."""
+    tabs = [await visit_all(setup, f"{setup.name}-warm{i}", keep_open=True) for i in range(replicas)]
+    for s, _ in tabs:
+        await s.close_quietly()
+
+
 async def page_views(setup: Setup, n_sessions: int = 5) -> dict:
     c0 = setup.cpu()
     views, errors = 0, 0
     for i in range(n_sessions):
-        s = cc.ProxySession(setup.url, "", f"{setup.name}-pv{i}")
-        await s.open(require_canvas=False)
-        views += 1
-        for path in [p for p in s.pages if p]:  # every page but Home (already open)
-            await s.goto(path)
-            views += 1
+        s, v = await visit_all(setup, f"{setup.name}-pv{i}")
+        views += v
         errors += len(s.errors)
-        await s.close_quietly()
     cpu = setup.cpu() - c0
     return dict(setup=setup.name, what="page view", n=views, cpu_s=cpu, cpu_ms_per_unit=1000 * cpu / views,
                 errors=errors)
 
 
-async def training(setup: Setup, timeout: float = 300) -> dict:
-    """One quick-preset run on the sample, started from the Train form; CPU per step."""
+async def training(setup: Setup, runs: int = 3, timeout: float = 300) -> dict:
+    """``runs`` quick-preset runs on the sample, one after another in one tab, each started from the
+    Train form and watched to the end; CPU per step."""
     t = cc.ProxySession(setup.url, "train", f"{setup.name}-trainer")
     await t.open(require_canvas=False)
     submit = t.widgets["Start training"][1]
     c0, t0 = setup.cpu(), time.perf_counter()
-    await t.rerun([(submit, "trigger_value", True)])
-    steps = None
-    while time.perf_counter() - t0 < timeout:
-        await asyncio.sleep(0.5)
-        await t.rerun()
-        m = re.search(r"Finished ([\d,]+) steps", " ".join(t.texts))
-        if m:
-            steps = int(m.group(1).replace(",", ""))
-            break
+    steps = []
+    for _ in range(runs):
+        await t.rerun([(submit, "trigger_value", True)])
+        t_run = time.perf_counter()
+        while True:
+            if time.perf_counter() - t_run > timeout:
+                raise RuntimeError(f"{setup.name}: a training run did not finish in {timeout:.0f} s")
+            await asyncio.sleep(0.25)
+            await t.rerun()
+            m = re.search(r"Finished ([\d,]+) steps", " ".join(t.texts))
+            if m:
+                steps.append(int(m.group(1).replace(",", "")))
+                break
     cpu, wall = setup.cpu() - c0, time.perf_counter() - t0
     await t.close_quietly()
-    if steps is None:
-        raise RuntimeError(f"{setup.name}: the training run did not finish in {timeout:.0f} s")
-    return dict(setup=setup.name, what="training step", n=steps, cpu_s=cpu, wall_s=wall,
-                cpu_ms_per_unit=1000 * cpu / steps, cores_while_training=cpu / wall, errors=len(t.errors))
+    return dict(setup=setup.name, what="training step", n=sum(steps), runs=runs, steps_per_run=max(steps),
+                cpu_s=cpu, wall_s=wall, cpu_ms_per_unit=1000 * cpu / sum(steps), errors=len(t.errors))
 
 
 # ------------------------------------------------------------------------------------ capacity
@@ -183,6 +204,8 @@ async def run(args) -> dict:
                   "cluster": Setup("cluster", f"http://127.0.0.1:{port}",
                                    [state["proxy"]["pid"], *(r["pid"] for r in state["replicas"])], pg)}
         print(f"up: solo {solo_url}, cluster http://127.0.0.1:{port} (2 replicas, HAProxy, PostgreSQL)")
+        await warm_up(setups["solo"], 1)
+        await warm_up(setups["cluster"], 2)
         sessions = {}
         for name, st in setups.items():
             sessions[name] = []
@@ -227,7 +250,7 @@ def summarize(results, args) -> dict:
     for what in ("drawing", "page view", "training step"):
         solo, clus = pooled("solo", what), pooled("cluster", what)
         table[what] = dict(solo_ms=solo, cluster_ms=clus, overhead=clus / solo if solo else None)
-    steps = max(p["n"] for p in results["phases"] if p["what"] == "training step")
+    steps = max(p["steps_per_run"] for p in results["phases"] if p["what"] == "training step")
     cap = capacity(table["drawing"]["cluster_ms"], table["page view"]["cluster_ms"],
                    table["training step"]["cluster_ms"], steps, args)
     lost = sum(p.get("lost", 0) for p in results["phases"])
