@@ -1,6 +1,6 @@
 """What the live views draw with: Vega-Lite specs and small HTML pieces, built without Altair.
 
-Building charts with Altair costs 100-300 ms of GIL-holding schema validation per chart; the live
+Building charts with Altair runs a GIL-holding schema validation for every chart; the live
 Train page redraws twice a second beside the training thread and the Draw page answers every
 stroke, so they use these plain dicts instead.
 """

@@ -15,6 +15,7 @@ from nnscratch.data.splits import TrainingArrays
 from nnscratch.errors import ConfigError
 from nnscratch.recipe import Recipe
 
+from . import board
 from .session import set_model, state
 
 
@@ -75,6 +76,7 @@ def start(recipe: Recipe, arrays: TrainingArrays, data_label: str):
     s["worker"] = w
     s["run_model_token"] = s["model_token"]  # a model loaded while it runs is not replaced at the end
     w.start()
+    board.save_when_done(w, board.me())  # to the class board when it ends, however it ends
     return w
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import platform
 
 import numpy as np
 import streamlit as st
 
 from nnscratch import worker
 from nnscratch.errors import DataUnavailableError, NNScratchError
+from nnscratch.tools import versions
 
-from . import runs
+from . import board, runs
 from .resources import shipped_model
 from .session import active_model, data_label, model_summary, state
 
@@ -88,6 +90,8 @@ def sidebar() -> None:
     """Current model and data source, on every page; a live line while a run trains."""
     s = state()
     with st.sidebar:
+        _version_warning()
+        board.nickname_field()
         with show_errors("loading the model"):
             net, kind, _ = active_model()
             m = model_summary(net)
@@ -98,6 +102,39 @@ def sidebar() -> None:
         st.markdown("#### Data")
         st.caption(data_label(s["data_source"]))
         _run_status()
+        _about()
+
+
+def _about():
+    """The versions this app runs, each next to the one the tests passed with (the lock's)."""
+    from nnscratch import __version__
+
+    tested, installed = versions.tested_versions(), versions.installed_versions()
+    lines = []
+    for name in versions.WATCHED:
+        have, want = installed[name] or "not installed", tested[name]
+        note = ("the tested version" if have == want else "no lock file to compare" if want is None
+                else f"tested with {want} :material/warning:")
+        lines.append(f"- `{name}` **{have}** ({note})")
+    with st.expander("About", icon=":material/info:"):
+        st.markdown(f"**nnscratch {__version__}**: a neural network written from scratch in NumPy. "
+                    f"Python {platform.python_version()}.")
+        st.markdown("\n".join(lines))
+        st.caption("`python -m nnscratch --version` prints the same.")
+
+
+def _version_warning():
+    """Streamlit or the canvas component not at the tested version (the lock's): a warning atop the
+    sidebar on every page, and a toast once per session. Nothing is blocked; the canvas is what
+    breaks first on an untested pair, so the person knows why and what to install."""
+    found = versions.mismatches(names=versions.UI_PACKAGES)
+    if not found:
+        return
+    text = versions.warning_text(found)
+    st.warning(text, icon=":material/warning:")
+    if not st.session_state.get("_versions_warned"):
+        st.session_state["_versions_warned"] = True
+        st.toast(text, icon=":material/warning:", duration="long")
 
 
 def _run_status():
@@ -106,7 +143,7 @@ def _run_status():
         return
     live = not w.done
 
-    @st.fragment(run_every=1.0 if live else None)
+    @st.fragment(run_every=1.0 if live else (3.0 if board.saving(w) else None))
     def status_line():
         runs.reclaim()  # ticks while a run is live, also after the browser reconnected
         snap = w.snapshot()
@@ -119,6 +156,9 @@ def _run_status():
             st.rerun()
         else:
             st.caption(f"Last run: {snap['status']}, step {snap['step']} / {snap['total_steps']}")
+            saved = board.save_status(w)
+            if saved:
+                {"ok": st.caption, "wait": st.warning, "error": st.error}[saved[0]](saved[1])
 
     st.markdown("#### Training")
     status_line()

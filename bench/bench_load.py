@@ -68,12 +68,14 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "browser")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
-import conftest as browser_fixtures  # noqa: E402  (the browser tests' server/Chromium helpers)
+# The browser tests' server/Chromium helpers, under the name pytest gives them: a bare "conftest" is the
+# repository root's conftest.py once pytest has loaded it.
+from browser import conftest as browser_fixtures  # noqa: E402
 from nnscratch.drawing import pendigits, preprocess  # noqa: E402
 
 MAX_SESSIONS, MAX_PHASE = 60, 300

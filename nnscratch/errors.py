@@ -34,3 +34,8 @@ class TrainingDiverged(NNScratchError, RuntimeError):
         self.loss = loss
         hint = f"try a smaller learning rate (e.g. {lr / 10:g})" if lr else "try a smaller learning rate"
         super().__init__(f"training diverged at step {step} (loss {loss:.3g}); {hint}")
+
+
+class StoreError(NNScratchError):
+    """The class store cannot do what was asked: database unreachable, newer than this code, or a
+    run that is not there or not yours. The message names the database (password hidden)."""

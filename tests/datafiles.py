@@ -1,4 +1,5 @@
-"""Writers for every MNIST file format, used by tests/test_data*.py to make files from real digits."""
+"""Writers for every MNIST file format, used by tests/test_data*.py to make files from real digits; and
+where the ../shared development data is (``$NNSCRATCH_SHARED`` overrides it), for the tests that need it."""
 
 import gzip
 import io
@@ -8,9 +9,23 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pytest
+
+from skip_policy import NEEDS_SHARED
 
 SHARED = Path(os.environ.get("NNSCRATCH_SHARED") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 SHARED_MNIST = SHARED / "mnist"
+PEN_FILE = SHARED / "pendigits" / "pendigits-train"
+
+
+def shared_absent(path: Path) -> str:
+    """The skip reason for a test that needs ``path`` from the development data (see skip_policy)."""
+    return f"{NEEDS_SHARED}: {path} is absent (a clone without ../shared; set NNSCRATCH_SHARED to point elsewhere)"
+
+
+def needs_shared(path: Path):
+    """A skipif mark: the test needs ``path`` (a file or folder of the development data)."""
+    return pytest.mark.skipif(not path.exists(), reason=shared_absent(path))
 SAMPLE = Path(__file__).resolve().parents[1] / "nnscratch" / "data" / "sample_mnist.npz"
 
 

@@ -6,9 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
-
-pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")

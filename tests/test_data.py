@@ -11,13 +11,13 @@ import pytest
 
 from datafiles import (
     SHARED_MNIST, csv_bytes, idx_bytes, npz_bytes, png_bytes, sample_digits, write_idx_folder,
-    write_image_folder, zip_bytes,
+    write_image_folder, zip_bytes, needs_shared, shared_absent,
 )
 from nnscratch.data import mnist_cache
 from nnscratch.data import Dataset, download_mnist, load_mnist, parse_upload, parse_uploads, stratified_split
 from nnscratch.errors import DataFormatError, DataUnavailableError
 
-needs_shared = pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason="../shared/data/mnist is absent")
+needs_mnist = needs_shared(SHARED_MNIST)
 OFFLINE = ["http://127.0.0.1:9/"]  # discard port: nothing listens, refused at once
 
 
@@ -95,7 +95,7 @@ def test_stratified_split_is_fixed_and_per_class():
 # ---------------------------------------------------------------- IDX
 
 
-@needs_shared
+@needs_mnist
 def test_full_mnist_from_the_shared_idx_folder():
     ds = load_mnist(SHARED_MNIST)
     assert ds.x_train.shape == (60000, 28, 28) and ds.x_test.shape == (10000, 28, 28)
@@ -364,7 +364,7 @@ def test_kaggle_and_colab_folders(tmp_path, digits):
 def mirror_server():
     """127.0.0.1 server: /good/ real files, /broken/ garbage, /truncated/ cut mid-body, /gone/ 404."""
     if not SHARED_MNIST.is_dir():
-        pytest.skip("../shared/data/mnist is absent")
+        pytest.skip(shared_absent(SHARED_MNIST))
     files = {p.name: p.read_bytes() for p in SHARED_MNIST.glob("*.gz")}
     requests = []
 
@@ -438,7 +438,7 @@ def test_offline_message_points_to_sample_and_from():
     assert "\n" not in msg and "--data sample" in msg and "python -m nnscratch download --from DIR" in msg
 
 
-@needs_shared
+@needs_mnist
 def test_download_from_local_dir_and_reject_damaged_copy(tmp_path, cache, monkeypatch):
     folder = download_mnist(from_dir=SHARED_MNIST)
     assert folder == cache / "mnist" and len(load_mnist("mnist").y_train) == 60000

@@ -3,9 +3,15 @@
 Each valid file is small (a dozen real digits) so hundreds of variants run in seconds. A variant
 either parses (then it must be a well-formed read-only Dataset) or raises DataFormatError with a
 one-line message; any other exception is a bug.
+
+Two kinds of corruption: of the file's bytes as uploaded (for a gzip, zip or npz file that mostly tests
+the container: a flipped byte dies at its checksum), and of the content *inside* a container (the CSV
+before gzip, one IDX file, .npy member or PNG before zipping), re-wrapped into a valid container, so the
+inner parsers see corrupt content behind a checksum that holds.
 """
 
 import gzip
+import io
 
 import numpy as np
 import pytest
@@ -19,24 +25,49 @@ from nnscratch.errors import DataFormatError
 X, Y = sample_digits(12)
 
 
-def _idx_zip(gz):
-    enc = gzip.compress if gz else (lambda b: b)
-    return zip_bytes({"train-images-idx3-ubyte": enc(idx_bytes(X[:8])), "train-labels-idx1-ubyte": enc(idx_bytes(Y[:8])),
-                      "t10k-images-idx3-ubyte": enc(idx_bytes(X[8:])), "t10k-labels-idx1-ubyte": enc(idx_bytes(Y[8:]))})
+def _npy(arr) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=False)
+    return buf.getvalue()
+
+
+def _gz(b: bytes) -> bytes:
+    return gzip.compress(b, mtime=0)
+
+
+IDX_PARTS = {"train-images-idx3-ubyte": idx_bytes(X[:8]), "train-labels-idx1-ubyte": idx_bytes(Y[:8]),
+             "t10k-images-idx3-ubyte": idx_bytes(X[8:]), "t10k-labels-idx1-ubyte": idx_bytes(Y[8:])}
+# Containers as (inner parts, how they are wrapped): a corrupt part re-wrapped is a valid container
+# around corrupt content. The wrapping is what np.savez_compressed, gzip and zip tools write.
+CONTAINERS = {
+    "mnist_5k.csv.gz": ({"csv": csv_bytes(X, Y, header=False, label_last=True)}, lambda p: _gz(p["csv"])),
+    "mnist.npz": ({"x_train.npy": _npy(X[:8]), "y_train.npy": _npy(Y[:8]), "x_test.npy": _npy(X[8:]),
+                   "y_test.npy": _npy(Y[8:])}, zip_bytes),
+    "idx.zip": (IDX_PARTS, zip_bytes),
+    "idx_gz.zip": (IDX_PARTS, lambda p: zip_bytes({k: _gz(v) for k, v in p.items()})),
+    "pngs.zip": ({f"d/{y}/{i}.png": png_bytes(x) for i, (x, y) in enumerate(zip(X, Y))}, zip_bytes),
+    "images.idx.gz": ({"idx": idx_bytes(X)}, lambda p: _gz(p["idx"])),
+}
+
+
+def _wrapped(name: str) -> bytes:
+    parts, wrap = CONTAINERS[name]
+    return wrap(parts)
 
 
 VALID = {
     "kaggle_train.csv": csv_bytes(X, Y),
     "kaggle_test.csv": csv_bytes(X),
     "colab.csv": csv_bytes(X, Y, header=False),
-    "mnist_5k.csv.gz": gzip.compress(csv_bytes(X, Y, header=False, label_last=True)),
+    "mnist_5k.csv.gz": _wrapped("mnist_5k.csv.gz"),
     "mnist.npz": npz_bytes(x_train=X[:8], y_train=Y[:8], x_test=X[8:], y_test=Y[8:]),
-    "idx.zip": _idx_zip(gz=False),
-    "idx_gz.zip": _idx_zip(gz=True),
-    "pngs.zip": zip_bytes({f"d/{y}/{i}.png": png_bytes(x) for i, (x, y) in enumerate(zip(X, Y))}),
+    "mnist_rewrapped.npz": _wrapped("mnist.npz"),
+    "idx.zip": _wrapped("idx.zip"),
+    "idx_gz.zip": _wrapped("idx_gz.zip"),
+    "pngs.zip": _wrapped("pngs.zip"),
 }
 # lone IDX files are refused (no partner), but their headers deserve corrupting too
-LONE = {"labels.idx": idx_bytes(Y), "images.idx.gz": gzip.compress(idx_bytes(X))}
+LONE = {"labels.idx": idx_bytes(Y), "images.idx.gz": _wrapped("images.idx.gz")}
 SEEDS = {**VALID, **LONE}
 
 
@@ -57,10 +88,9 @@ def _check(data, name):
         assert ds.y_train.max(initial=0) <= 9 and ds.y_test.max(initial=0) <= 9
 
 
-@st.composite
-def corrupted(draw):
-    name = draw(st.sampled_from(sorted(SEEDS)))
-    data = bytearray(SEEDS[name])
+def _mutate(draw, data: bytes) -> bytes:
+    """1-3 byte-level edits: flip a bit, truncate, insert, delete, overwrite."""
+    data = bytearray(data)
     for _ in range(draw(st.integers(1, 3))):
         op = draw(st.sampled_from(["flip", "truncate", "insert", "delete", "overwrite"]))
         if not data:
@@ -77,7 +107,23 @@ def corrupted(draw):
         else:
             chunk = draw(st.binary(min_size=1, max_size=16))
             data[i : i + len(chunk)] = chunk
-    return bytes(data), name
+    return bytes(data)
+
+
+@st.composite
+def corrupted(draw):
+    """A seed file with its bytes (as uploaded) corrupted."""
+    name = draw(st.sampled_from(sorted(SEEDS)))
+    return _mutate(draw, SEEDS[name]), name
+
+
+@st.composite
+def corrupted_inside(draw):
+    """A container whose content is corrupted (one inner part), wrapped again with valid checksums."""
+    name = draw(st.sampled_from(sorted(CONTAINERS)))
+    parts, wrap = CONTAINERS[name]
+    part = draw(st.sampled_from(sorted(parts)))
+    return wrap({**parts, part: _mutate(draw, parts[part])}), name
 
 
 @pytest.mark.parametrize("name", sorted(VALID))
@@ -96,6 +142,12 @@ def test_lone_idx_files_are_refused_with_a_hint(name):
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(corrupted())
 def test_corrupted_files_raise_only_data_format_error(case):
+    _check(*case)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(corrupted_inside())
+def test_corrupted_content_inside_containers_raises_only_data_format_error(case):
     _check(*case)
 
 

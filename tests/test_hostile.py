@@ -140,6 +140,8 @@ def test_the_unmutated_seeds_are_accepted():
                                         (IDX_LABELS, "train-labels-idx1-ubyte")])) == 20
     assert nnscratch.Network.load(MODEL).sizes == [784, 8, 10]
     assert nnscratch.Network.load(MODEL_DEEP).sizes == [784, 6, 5, 10]
+    assert nnscratch.Network.load(_npz_of(MODEL_MEMBERS)).sizes == [784, 8, 10]
+    assert nnscratch.Network.load(_npz_of(MODEL_MEMBERS_DEEP)).sizes == [784, 6, 5, 10]
     assert load_image(PNG).shape == (28, 28) and load_image(PNG_PAPER).shape == (28, 28)
 
 
@@ -201,10 +203,14 @@ def test_mutated_png_on_paper(data):
 
 
 # ------------------------------------------------------------------------------------ model uploads
+MODEL_SEEDS = {"784-8-10": MODEL, "784-6-5-10": MODEL_DEEP}
+
+
 @settings(max_examples=400, **FAST)
-@given(mutated(MODEL), st.booleans())
-def test_mutated_model_file(data, deep):
-    only_our_errors(nnscratch.Network.load, data)
+@given(st.sampled_from(sorted(MODEL_SEEDS)), st.data())
+def test_mutated_model_file(which, data):
+    """Both a one- and a two-hidden-layer model file (the deep one has W3/b3 and a longer sizes list)."""
+    only_our_errors(nnscratch.Network.load, data.draw(mutated(MODEL_SEEDS[which])))
 
 
 def _model_members(sizes=(784, 8, 10), meta=None):
@@ -217,6 +223,7 @@ def _model_members(sizes=(784, 8, 10), meta=None):
 
 
 MODEL_MEMBERS = _model_members()
+MODEL_MEMBERS_DEEP = _model_members((784, 6, 5, 10))
 META_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=True),
                         st.text(max_size=8), st.lists(st.integers(-5, 10**9), max_size=5),
                         st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
@@ -224,9 +231,10 @@ META_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # numpy's header parser on a mangled header
 @settings(max_examples=300, **FAST)
-@given(st.sampled_from(sorted(MODEL_MEMBERS)), st.data())
-def test_mutated_member_inside_model(key, data):
-    members = dict(MODEL_MEMBERS)
+@given(st.sampled_from([MODEL_MEMBERS, MODEL_MEMBERS_DEEP]), st.data())
+def test_mutated_member_inside_model(seed, data):
+    members = dict(seed)
+    key = data.draw(st.sampled_from(sorted(members)))
     members[key] = data.draw(mutated(members[key]))
     only_our_errors(nnscratch.Network.load, _npz_of(members))
 
@@ -242,7 +250,8 @@ def test_model_metadata_with_odd_values(meta):
 @pytest.mark.parametrize("sizes", [[784, 10**9, 10], [784, 2**31, 10], [784, -5, 10], [784], [784, 0, 10],
                                    [10**12, 10], [784] + [8] * 500 + [10]])
 def test_model_metadata_with_absurd_sizes_is_refused_without_allocating(sizes):
-    only_our_errors(nnscratch.Network.load, _npz_of(_model_members(meta={"sizes": sizes})))
+    net = only_our_errors(nnscratch.Network.load, _npz_of(_model_members(meta={"sizes": sizes})))
+    assert net is None, f"a file whose metadata says sizes {sizes[:6]}... loaded as {net.architecture[:60]}"
 
 
 # ------------------------------------------------------------------------------------ pickles

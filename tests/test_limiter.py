@@ -69,3 +69,29 @@ def test_limiter_capacity_from_env(monkeypatch):
         SlotLimiter(0)
 
 
+
+
+def test_the_servers_limiter_has_one_slot_per_cpu_core(monkeypatch):
+    """What the app uses (worker.get_limiter(), made on first use): unset NNSCRATCH_MAX_TRAINING gives one
+    slot per core, so on a 3-core machine three runs train at once and a fourth waits first in the queue."""
+    from nnscratch import limiter, worker
+
+    monkeypatch.delenv("NNSCRATCH_MAX_TRAINING", raising=False)
+    monkeypatch.setattr(limiter.os, "cpu_count", lambda: 3)
+    monkeypatch.setattr(limiter, "_LIMITER", None)  # a fresh process
+    lim = worker.get_limiter()
+    assert lim is limiter.get_limiter() and lim.capacity == 3
+    tickets = [object() for _ in range(4)]
+    assert all(lim.acquire(t) for t in tickets[:3])
+    cancel = threading.Event()
+    waiter = threading.Thread(target=lim.acquire, args=(tickets[3], cancel))
+    waiter.start()
+    try:
+        wait_for(lambda: lim.position(tickets[3]) == 1)
+        assert lim.running == 3
+    finally:
+        cancel.set()
+        waiter.join(2)
+    for t in tickets[:3]:
+        lim.release(t)
+    assert lim.running == 0 and lim.waiting == 0

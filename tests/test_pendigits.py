@@ -1,18 +1,15 @@
 """Pen trajectories: parsing, rendering like the canvas, writer-disjoint split."""
 
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from datafiles import PEN_FILE, needs_shared
 from nnscratch.drawing import pendigits
 from nnscratch.errors import DataFormatError
 from nnscratch.drawing.preprocess import CANVAS_SIZE, to_mnist
 
-SHARED = Path(os.environ.get("NNSCRATCH_SHARED", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
-PEN_FILE = SHARED / "pendigits" / "pendigits-train"
-needs_pen = pytest.mark.skipif(not PEN_FILE.exists(), reason="needs ../shared/data/pendigits")
+needs_pen = needs_shared(PEN_FILE)
 
 SMALL = """.INCLUDE        dene.doc
 .LEXICON "0" "1" "2" "3" "4" "5" "6" "7" "8" "9"
@@ -125,18 +122,3 @@ def test_the_real_file():
     assert np.bincount([d.label for d in s]).min() >= 700
     tr, te = pendigits.heldout_split(s)
     assert 1000 < len(te) < 2500 and not {d.writer for d in tr} & {d.writer for d in te}
-
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@needs_pen
-@pytest.mark.skipif(not list((ROOT / "models").glob("*.npz")), reason="no shipped model in models/")
-@pytest.mark.parametrize("model_path", sorted((ROOT / "models").glob("*.npz")), ids=lambda p: p.name)
-def test_shipped_model_reads_heldout_pen_digits(model_path):
-    """The Draw page's promise: >= 95 % of real pen digits by writers the model never saw."""
-    from nnscratch import Network
-
-    X, y = pendigits.heldout_data(PEN_FILE)
-    accuracy = float((Network.load(model_path).predict(X) == y).mean())
-    assert accuracy >= 0.95, f"{model_path.name} reads {accuracy:.1%} of held-out pen digits"

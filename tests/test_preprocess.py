@@ -2,18 +2,16 @@
 
 import gzip
 import io
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from datafiles import SHARED_MNIST, needs_shared
 from nnscratch.errors import DataFormatError
 from nnscratch.drawing.preprocess import BRUSH_WIDTH, CANVAS_SIZE, load_image, to_mnist
 
-SHARED = Path(os.environ.get("NNSCRATCH_SHARED", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
-MNIST_TEST = SHARED / "mnist" / "t10k-images-idx3-ubyte.gz"
+MNIST_TEST = SHARED_MNIST / "t10k-images-idx3-ubyte.gz"
 
 
 def canvas(draw_fn=None):
@@ -151,7 +149,7 @@ def test_load_image_errors_are_one_line(tmp_path):
         load_image(_png_bytes(np.full((30, 30), 255, np.uint8)))
 
 
-@pytest.mark.skipif(not MNIST_TEST.exists(), reason="needs ../shared/data/mnist")
+@needs_shared(MNIST_TEST)
 def test_mnist_digit_drawn_at_canvas_scale_comes_back_close_to_itself():
     with gzip.open(MNIST_TEST) as f:
         digits = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 28, 28)[:50]

@@ -5,8 +5,8 @@ import time
 import types
 
 import numpy as np
-import pytest
 
+import nnscratch
 from nnscratch.errors import ConfigError, DataFormatError, TrainingDiverged
 from nnscratch import worker as W
 from nnscratch.data.splits import TrainingArrays, prepare_arrays
@@ -175,15 +175,12 @@ def test_many_stopped_workers_leave_no_threads():
 
 
 def test_real_fit_runs_in_the_worker():
-    nn = pytest.importorskip("nnscratch")
-    if not hasattr(nn, "Network") or not hasattr(nn, "fit"):
-        pytest.skip("engine not available yet")
     rng = np.random.default_rng(0)
     X = rng.random((300, 784), dtype=np.float32)
     y = np.arange(300) % 10
     a = TrainingArrays(X[:240], y[:240], X[240:270], y[240:270], X[270:], y[270:], "random")
     cfg = Recipe(hidden=(16,), epochs=2, batch_size=32, lr=1e-3)
-    w = W.TrainingWorker(nn.Network(cfg.sizes, seed=0), a, cfg, limiter=SlotLimiter(1)).start()
+    w = W.TrainingWorker(nnscratch.Network(cfg.sizes, seed=0), a, cfg, limiter=SlotLimiter(1)).start()
     assert w.join(30), "real training did not finish"
     assert w.status == "completed", w.error
     assert w.n_rows() >= 1 and w.test_accuracy is not None

@@ -4,10 +4,17 @@ import time
 
 import numpy as np
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
-
 from app import charts, session, timing, ui
 from nnscratch.drawing import preprocess
+from nnscratch.tools import versions
+
+try:
+    from streamlit_drawable_canvas import st_canvas
+except Exception:  # noqa: BLE001 - an untested Streamlit may break the component's import: say so, no traceback
+    differ = versions.mismatches(names=versions.UI_PACKAGES)
+    st.error("The drawing canvas could not load. " + (versions.warning_text(differ) if differ else
+             "Reinstall the tested versions: `python -m pip install -r requirements.txt`"), icon=":material/warning:")
+    st.stop()
 
 s = session.state()
 st.title("Draw a digit")

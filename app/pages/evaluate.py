@@ -77,4 +77,3 @@ with ui.show_errors("evaluating"):
         st.metric("Label", int(y[i]))
         st.metric("Network says", int(pred[i]), f"{100 * probs[i, pred[i]]:.1f} % sure, {'right' if ok else 'wrong'}",
                   delta_color="normal" if ok else "inverse")
-    s["example_digit"] = X[i].reshape(28, 28)

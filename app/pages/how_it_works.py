@@ -1,6 +1,7 @@
 """How it works: the equations, the code that training really runs beside them, and the live numbers."""
 
 import inspect
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ ui.model_picker()
 def show_source(fn, caption: str) -> None:
     """A whole function of nnscratch, read from the running code itself (never a copy)."""
     st.caption(caption)
-    st.code(inspect.getsource(fn), language="python", line_numbers=False)
+    st.code(textwrap.dedent(inspect.getsource(fn)), language="python", wrap_lines=True)
 
 
 def bars(values, title, top=None, percent=False, highlight=None, x_title="unit"):
@@ -51,7 +52,7 @@ with ui.show_errors("explaining"):
                 st.latex(rf"A_{l} = g(Z_{l})")
         st.latex(rf"g: \; {g.formula}")
         st.latex(rf"A_{L} = \mathrm{{softmax}}(Z_{L})")
-        st.markdown("**The shapes** (one row per digit, one column per unit)")
+        st.markdown("**The shapes** (one row per digit, one column per unit) →")
         rows = [("A0 = X", f"(n, {net.sizes[0]})", "the pixels, 0 = black, 1 = white")]
         for l in range(1, L + 1):
             rows.append((f"W{l}", f"({net.sizes[l - 1]}, {net.sizes[l]})",
@@ -59,45 +60,46 @@ with ui.show_errors("explaining"):
             rows.append((f"b{l}", f"({net.sizes[l]},)", "one bias per unit"))
             rows.append((f"Z{l}, A{l}", f"(n, {net.sizes[l]})",
                          "scores → probabilities" if l == L else "weighted sums → activations"))
-        st.table(pd.DataFrame(rows, columns=["array", "shape", "meaning"]).set_index("array"))
     with f2:
-        show_source(Network.forward, "`Network.forward`: one loop over the layers, used by training and prediction")
-        show_source(g.forward, f"g = {net.activation}")
+        st.table(pd.DataFrame(rows, columns=["array", "shape", "meaning"]).set_index("array"))
+    show_source(Network.forward, "`Network.forward`: one loop over the layers, used by training and prediction")
+    show_source(g.forward, f"g = {net.activation}")
 
     st.header("Softmax and the loss")
     s1, s2 = st.columns([1, 1], gap="large")
     with s1:
-        st.latex(r"\mathrm{softmax}(z)_k = \frac{e^{z_k}}{\sum_j e^{z_j}}, \qquad "
-                 r"\log \mathrm{softmax}(z)_k = z_k - \max z - \log \sum_j e^{z_j - \max z}")
+        st.latex(r"\mathrm{softmax}(z)_k = \frac{e^{z_k}}{\sum_j e^{z_j}}")
+        st.latex(r"\log \mathrm{softmax}(z)_k = z_k - \max z - \log \textstyle\sum_j e^{z_j - \max z}")
         st.latex(r"\text{loss} = -\frac{1}{n}\sum_{i} \log A_{" + str(L) + r"}[i, y_i]")
         st.latex(rf"dZ_{L} = \frac{{1}}{{n}}\,(A_{L} - Y) \qquad (Y\text{{: one-hot labels}})")
+    with s2:
         st.markdown("Subtracting the largest score first changes nothing in the result and keeps `exp` from "
                     "overflowing, so any scores give a finite loss. The gradient of softmax followed by "
                     "cross-entropy is simply *probabilities minus the one-hot label*, divided by the batch size.")
-    with s2:
-        show_source(network.log_softmax, "`log_softmax` and `softmax`")
-        show_source(network.softmax, "")
-        show_source(network.softmax_cross_entropy, "`softmax_cross_entropy`: the loss and dZ that training uses")
+    show_source(network.log_softmax, "`log_softmax` and `softmax`")
+    show_source(network.softmax, "")
+    show_source(network.softmax_cross_entropy, "`softmax_cross_entropy`: the loss and dZ that training uses")
 
     st.header("Backward: the slope of the loss for every weight")
     b1, b2 = st.columns([1, 1], gap="large")
     with b1:
         for l in range(L, 0, -1):
-            st.latex(rf"dW_{l} = A_{l - 1}^\top dZ_{l}, \qquad db_{l} = \textstyle\sum_i dZ_{l}[i, :]")
+            st.latex(rf"dW_{l} = A_{l - 1}^\top dZ_{l}")
+            st.latex(rf"db_{l} = \textstyle\sum_i dZ_{l}[i, :]")
             if l > 1:
                 st.latex(rf"dZ_{l - 1} = (dZ_{l} W_{l}^\top) \odot g'(Z_{l - 1})")
         st.latex(g.slope)
         st.latex(r"W \leftarrow W - \eta\, dW, \qquad b \leftarrow b - \eta\, db")
+    with b2:
         st.markdown("Every gradient has the shape of what it updates: $dW_l$ like $W_l$, $db_l$ like "
                     "$b_l$ (**one number per unit**: the classic notebook summed them into one scalar, "
                     "a bug). The $1/n$ makes the step size independent of the batch size. The last line "
                     "is plain gradient descent with learning rate η; momentum and Adam reshape each step "
                     "from the same gradients. These formulas are checked against finite differences in "
                     "the tests, for every activation and for two hidden layers.")
-    with b2:
-        show_source(Network.backward, "`Network.backward`: one training step's forward and backward pass")
-        show_source(g.backward, f"g' for {net.activation}")
-        show_source(Network.forward_backward, "`Network.forward_backward`: large batches in cache-sized chunks")
+    show_source(Network.backward, "`Network.backward`: one training step's forward and backward pass")
+    show_source(g.backward, f"g' for {net.activation}")
+    show_source(Network.forward_backward, "`Network.forward_backward`: large batches in cache-sized chunks")
 
     st.header("Live numbers for one digit")
     choices = {"drawing": "your last drawing (Draw page)", "test": "a test digit"}

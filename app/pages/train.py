@@ -1,11 +1,12 @@
 """Train: choose data and a recipe, start a background run and watch it learn live."""
 
 import math
+import time
 
 import pandas as pd
 import streamlit as st
 
-from app import charts, runs, session, ui, uploads
+from app import board, charts, runs, session, ui, uploads
 from nnscratch import worker
 from nnscratch.errors import NNScratchError
 from nnscratch.recipe import CHOICES, PRESETS, Recipe
@@ -16,6 +17,7 @@ FIELDS = dict(hidden="f_hidden", activation="f_activation", init="f_init", optim
               schedule="f_schedule", batch_size="f_batch", full_batch="f_full_batch", epochs="f_epochs",
               weight_decay="f_wd", seed="f_seed", augment="f_augment")
 PRESET_NAMES = list(PRESETS)
+STOP_WAIT_S = 1.0  # Stop waits this long for the run to end (within one step); after that the live panel catches up
 
 
 def fill_form(recipe: Recipe) -> None:
@@ -32,6 +34,7 @@ def apply_preset():
 if "f_hidden" not in s:  # first visit: start from the quick recipe
     s["f_preset"] = "quick"
     apply_preset()
+board.apply_recipe_link(fill_form)  # a shared recipe link (?hidden=...&lr=...) fills the form
 
 def collect_upload() -> bool:
     """Take the finished upload job's outcome into the session; True if there was one."""
@@ -70,6 +73,7 @@ def upload_status():
 
 
 st.title("Train a network")
+board.recipe_link_messages()
 
 # ------------------------------------------------------------------------------------------- data
 
@@ -160,8 +164,10 @@ def _controls(w, snap):
         w.pause()
         st.rerun(scope="fragment")
     if b2.button("Stop", icon=":material/stop:", key="btn_stop", width="stretch"):
+        pressed = time.monotonic()
         w.stop()
-        w.join(0.3)  # it stops within one step: usually done by now; if not, the live panel catches up
+        ended = w.join(STOP_WAIT_S)  # it stops within one step: usually done by now; if not, the live panel catches up
+        s["stop_seconds"] = (w.id, time.monotonic() - pressed if ended else None)  # shown with the stopped run
         st.rerun()
 
 
@@ -175,6 +181,11 @@ def _final(w, snap):
         st.info(f"Stopped at step {snap['step']} / {snap['total_steps']}"
                 + (f": test accuracy {ui.fmt_pct(snap['test_acc'], 2)}." if snap["test_acc"] is not None
                    else " before it started."), icon=":material/stop:")
+        run_id, took = s.get("stop_seconds") or (None, None)
+        if run_id == w.id:  # how long the run took to end after Stop (the browser tests read it)
+            st.container(key="train-stop-seconds").caption(
+                f"The run ended {took:.2f} s after Stop." if took is not None else
+                f"The run had not ended {STOP_WAIT_S:g} s after Stop.")
     elif status == worker.DIVERGED:
         st.error(f"{snap['error']}. The last good weights are kept below; lower the learning rate (or use "
                  f"Adam) and start again.", icon=":material/error:")

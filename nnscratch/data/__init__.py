@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataFormatError
-from .formats import guard, read_npz, splits_from_npz
+from .formats import reading, read_npz, splits_from_npz
 from .limits import MAX_BYTES
 from .layouts import Entry, folder_entries, parse_bytes, parse_tree
 from .mnist_cache import cache_dir, download_mnist
@@ -118,7 +118,7 @@ def load_mnist(source="sample", progress=None) -> Dataset:
         return _dataset(parse_tree(folder_entries(path), name), name)
     if not path.is_file():
         raise DataFormatError(f"{name}: no such file or folder; give 'sample', 'mnist' or a path to MNIST data")
-    with guard(name):
+    with reading(name):
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise DataFormatError(f"{name}: {size >> 20} MB is too large for MNIST data")

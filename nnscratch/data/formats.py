@@ -3,7 +3,7 @@
 Every parser takes the file's bytes plus a display ``name`` (used in messages) and returns
 uint8 arrays: images ``(n, 28, 28)``, labels ``(n,)`` in 0-9. Bad content raises
 ``DataFormatError`` naming the file and, where it can, the line or byte offset; no other
-exception escapes (``guard`` turns anything unexpected into one).
+exception escapes (``reading`` turns anything unexpected into one).
 
 Formats are told apart by content, never by file name: gzip, zip/.npz, IDX, image, text (CSV).
 This module: the shared helpers, gzip, zip checks, IDX and .npz; CSV is in ``csv_format``, images in
@@ -30,7 +30,7 @@ IMAGE_MAGICS = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x0
 
 
 @contextlib.contextmanager
-def guard(name):
+def reading(name):
     """Turn any unexpected exception from third-party code into a one-line DataFormatError."""
     try:
         yield
@@ -301,7 +301,7 @@ def open_zip(data: bytes, name: str) -> zipfile.ZipFile:
     if bytes(data).count(b"PK\x01\x02") > MAX_ZIP_MEMBERS:
         # every directory entry starts with this signature: counted before zipfile builds one object per entry
         raise DataFormatError(f"{name}: holds more than {MAX_ZIP_MEMBERS:,} files; zip the MNIST folder itself")
-    with guard(name):
+    with reading(name):
         zf = zipfile.ZipFile(io.BytesIO(data))
     total = 0
     for info in zf.infolist():
@@ -326,7 +326,7 @@ def read_npz(data: bytes, name: str, lowercase: bool = True, check=None) -> dict
     given, may refuse an array by raising, or skip it (unread) by returning False.
     """
     arrays = {}
-    with guard(name), open_zip(data, name) as zf:
+    with reading(name), open_zip(data, name) as zf:
         total = 0
         for info in zf.infolist():
             if not info.filename.endswith(".npy"):

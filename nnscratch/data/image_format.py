@@ -11,7 +11,7 @@ import io
 import numpy as np
 
 from ..errors import DataFormatError
-from .formats import guard
+from .formats import reading
 from .limits import MAX_FOLDER_PIXELS, MAX_IMAGE_PIXELS
 from ..drawing.preprocess import read_gray, to_mnist_uint8
 
@@ -38,7 +38,7 @@ def decode_image(data: bytes, name: str, budget: PixelBudget | None = None) -> n
     """
     from PIL import Image
 
-    with guard(name):
+    with reading(name):
         try:
             with Image.open(io.BytesIO(data)) as img:  # reads the header only
                 w, h = img.size

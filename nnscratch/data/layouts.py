@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import DataFormatError
 from .csv_format import csv_columns, parse_csv
 from .budget import checkpoint
-from .formats import guard, gunzip, gunzip_head, idx_header, idx_kind, open_zip, parse_idx, read_dataset_npz, sniff, splits_from_npz
+from .formats import reading, gunzip, gunzip_head, idx_header, idx_kind, open_zip, parse_idx, read_dataset_npz, sniff, splits_from_npz
 from .image_format import PixelBudget, decode_image
 from .limits import MAX_BYTES, MAX_DIGITS, MAX_ZIP_DEPTH
 
@@ -40,12 +40,12 @@ class Entry:
     def read(self) -> bytes:
         if self.size > MAX_BYTES:
             raise DataFormatError(f"{self.name}: {self.size >> 20} MB is too large for MNIST data")
-        with guard(self.name):
+        with reading(self.name):
             return self._read()
 
     def head(self, n: int = 65536) -> bytes:
         """First ``n`` bytes, decompressed if gzip: enough to tell the format."""
-        with guard(self.name):
+        with reading(self.name):
             return gunzip_head(self._read_head(n * 4), n)
 
     def _read_head(self, n):
@@ -64,7 +64,7 @@ class FileEntry(Entry):
 
 def parse_bytes(data: bytes, name: str, depth: int = 0) -> dict:
     """One file's content, any supported format -> splits. ``depth``: zips this file was found in."""
-    with guard(name):
+    with reading(name):
         head = gunzip_head(data, 512)  # kinds refused outright are refused before anything is inflated
         kind = sniff(head)
         if kind == "idx":  # a corrupt header deserves its own message
@@ -91,7 +91,7 @@ def parse_zip(data: bytes, name: str, depth: int = 0) -> dict:
     """A .npz (zip of .npy arrays) or a zip of any folder layout (its directory checked by ``open_zip``)."""
     if depth >= MAX_ZIP_DEPTH:
         raise DataFormatError(f"{name}: a zip inside a zip inside a zip; unpack the outer ones first")
-    with guard(name), open_zip(data, name) as zf:
+    with reading(name), open_zip(data, name) as zf:
         infos = [i for i in zf.infolist() if not i.is_dir()]
         if any(i.filename.endswith(".npy") for i in infos):
             return splits_from_npz(read_dataset_npz(data, name), name)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m nnscratch train | evaluate | predict | bench | download``.
+"""Command line: ``python -m nnscratch train | evaluate | predict | bench | download | class``.
 
 Every user error ends as one line on stderr and a non-zero exit, never a traceback. With
 ``--json`` the last line of stdout is one JSON object.
@@ -13,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
 from ..errors import ConfigError, NNScratchError
+from . import class_cli
+from .versions import VersionAction
 
 DATA_HELP = "sample (built-in, offline; default), mnist (full, cached/downloaded) or a path to a file or folder"
 
@@ -40,7 +41,7 @@ def build_parser():
     from ..recipe import CHOICES, PRESETS
 
     p = _Parser(prog="python -m nnscratch", description="A neural network from scratch in NumPy.")
-    p.add_argument("--version", action="version", version=f"nnscratch {__version__}")
+    p.add_argument("--version", action=VersionAction)
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     t = sub.add_parser("train", help="train a network and save it")
@@ -90,6 +91,7 @@ def build_parser():
 
     d = sub.add_parser("download", help="fetch full MNIST into the cache (or copy it from a folder)")
     d.add_argument("--from", dest="from_dir", metavar="DIR", help="copy and verify the four IDX files from DIR")
+    class_cli.add_parser(sub)
     return p
 
 
@@ -277,7 +279,7 @@ def cmd_download(args):
 
 
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "bench": cmd_bench,
-            "download": cmd_download}
+            "download": cmd_download, "class": class_cli.run}
 
 
 def main(argv=None):

@@ -15,12 +15,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"  # screenshots and logs of failed browser tests (gitignored)
-# Skips that stay skips under NNSCRATCH_REQUIRE_BROWSER=1: a fresh clone has no ../shared data.
-ALLOWED_SKIP_PREFIX = "no shared data"
 
 # Sidebar title -> URL path (st.Page url_path in streamlit_app.py).
 PAGES = {"Home": "home", "Train": "train", "Weights": "weights", "Draw": "draw", "Evaluate": "evaluate",
-         "How it works": "how-it-works"}
+         "How it works": "how-it-works", "Class": "class"}
 ANSWER_TIMEOUT = 60_000  # ms: a stroke's answer, a page switch, a rerun
 PROGRESS_RE = re.compile(r"·\s*(?P<status>[a-z]+)\s*·\s*step\s*(?P<step>[\d,]+)\s*/\s*(?P<total>[\d,]+)")
 

@@ -2,8 +2,8 @@
 
 - ``browser`` (package): Chromium found via env ``CHROMIUM_PATH``, then ``/usr/bin/chromium``, then
   Playwright's own download. None found: every browser test skips with one reason, except under
-  ``NNSCRATCH_REQUIRE_BROWSER=1`` (CI), where a missing browser, or any other skip of a browser test
-  that is not about absent ../shared data, is a failure.
+  ``NNSCRATCH_REQUIRE_ALL=1`` (CI) or ``NNSCRATCH_REQUIRE_BROWSER=1``, where it is a failure (which
+  other skips fail there: tests/skip_policy.py).
   Package scope, not session: Playwright's sync API keeps an asyncio loop running in the main thread
   while it is started, which would break later tests that call asyncio.run(); it stops after this folder.
 - ``app_url`` (package): ``streamlit run streamlit_app.py`` on a free port, headless, cwd = repo root,
@@ -28,11 +28,10 @@ from pathlib import Path
 import pytest
 
 try:
-    from .appdriver import ALLOWED_SKIP_PREFIX, ARTIFACTS, PAGES, ROOT, AppDriver
+    from .appdriver import ARTIFACTS, PAGES, ROOT, AppDriver
 except ImportError:  # imported as a plain module (bench/bench_load.py reuses the server/Chromium helpers)
-    from appdriver import ALLOWED_SKIP_PREFIX, ARTIFACTS, PAGES, ROOT, AppDriver
+    from appdriver import ARTIFACTS, PAGES, ROOT, AppDriver
 
-REQUIRE = os.environ.get("NNSCRATCH_REQUIRE_BROWSER", "") not in ("", "0")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1600, "height": 1000}
@@ -61,8 +60,10 @@ def find_chromium(playwright) -> tuple[str | None, str]:
 
 
 def _no_browser(reason: str):
-    if REQUIRE:
-        pytest.fail(f"NNSCRATCH_REQUIRE_BROWSER is set but {reason}", pytrace=False)
+    from skip_policy import browser_required  # here, not at the top: bench/bench_load.py imports this file alone
+
+    if browser_required():
+        pytest.fail(f"NNSCRATCH_REQUIRE_ALL or NNSCRATCH_REQUIRE_BROWSER is set but {reason}", pytrace=False)
     pytest.skip(reason)
 
 
@@ -191,13 +192,8 @@ def _warm_up(browser, url: str) -> None:
 # ------------------------------------------------------------------------------------------ pages
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
-    rep = yield
+    rep = yield  # kept on the item: the ``app`` fixture saves artifacts when the call failed
     setattr(item, f"rep_{rep.when}", rep)
-    if REQUIRE and rep.skipped and not hasattr(rep, "wasxfail") and "browser" in item.keywords:
-        reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
-        if ALLOWED_SKIP_PREFIX not in reason:
-            rep.outcome = "failed"
-            rep.longrepr = f"browser test skipped under NNSCRATCH_REQUIRE_BROWSER=1: {reason}"
     return rep
 
 

@@ -14,12 +14,12 @@ from .appdriver import png_hash, record
 LIVE_EPOCHS = 30        # quick preset with more epochs: long enough to see it live and pause it (8 took only 3 s
                         # on a quiet machine once the engine got faster: too short to watch four chart updates)
 HOLD_SECONDS = 3.0      # how long a paused run is watched for not moving
-# Stop click -> the page shows the stopped run: within STOP_SECONDS plus twice the app's response time
-# to a Pause click measured just before (a full rerun after Stop costs more than Pause's fragment rerun),
-# and never more than STOP_LIMIT_S on an idle machine. The worker itself stops within one step; a machine
-# whose two cores are oversubscribed (load 8-13 here) slows the page's rerun to several seconds.
-STOP_SECONDS = 2.0
-STOP_LIMIT_S = 3.0
+# Stop -> the worker's end, measured by the app itself (the Stop handler times w.stop() to the thread's
+# end and shows it): the worker stops within one step (a few ms for the quick preset) and then measures
+# its test accuracy; a fixed budget, whatever the machine's load does to the page's reruns.
+STOP_BUDGET_S = 1.0
+STOP_WATCH_S = 2.0      # how long a stopped run is watched for not taking more steps
+STOP_SECONDS_RE = re.compile(r"ended (\d+\.\d+) s after Stop")
 
 
 def test_quick_run_is_live_pauses_resumes_and_completes(app):
@@ -85,30 +85,41 @@ def test_quick_run_is_live_pauses_resumes_and_completes(app):
     assert not app.exceptions()
 
 
+def _fresh_progress(app) -> dict:
+    """The run header from a new script run (away to Home and back): read from the worker now, not from a
+    panel that stopped refreshing when the run ended."""
+    app.goto("Home")
+    app.goto("Train")
+    return app.wait_progress(lambda p: True, timeout=60, what="the run header")
+
+
 def test_stop_ends_a_run_within_seconds(app):
     app.open("Train")
     app.start_training(epochs=200)
-    app.wait_progress(lambda p: p["status"] == "running" and p["step"] > 0, timeout=120, what="training steps")
-    # the app's response time to a click right now (Pause: a fragment rerun), to judge Stop fairly on a
-    # machine whose cores other work may be eating
-    t0 = time.monotonic()
-    app.button("Pause").click()
-    app.wait_progress(lambda p: p["status"] == "paused", timeout=60, what="the run to pause")
-    response = time.monotonic() - t0
-    app.button("Resume").click()
-    app.wait_progress(lambda p: p["status"] == "running", timeout=60, what="the run to resume")
+    a = app.wait_progress(lambda p: p["status"] == "running" and p["step"] > 0, timeout=120, what="training steps")
+    t_a = time.monotonic()
+    b = app.wait_progress(lambda p: p["step"] > a["step"], timeout=60, what="more training steps")
+    rate = (b["step"] - a["step"]) / max(time.monotonic() - t_a, 1e-3)  # steps/s, from the live header
+    assert rate * STOP_WATCH_S >= 2, f"the run is too slow ({rate:.1f} steps/s) for the watch below to see it go on"
 
     t0 = time.monotonic()
     app.button("Stop").click()
     stopped = app.wait_progress(lambda p: p["status"] == "stopped", timeout=60, what="the run to stop")
-    took = time.monotonic() - t0
-    record("stop_click_to_stopped_s", round(took, 2))
-    record("stop_test_pause_response_s", round(response, 2))
+    record("stop_click_to_stopped_shown_s", round(time.monotonic() - t0, 2))
     assert stopped["step"] < stopped["total"]
-    limit = max(STOP_LIMIT_S, STOP_SECONDS + 2 * response)
-    assert took <= limit, f"Stop took {took:.1f} s to show the stopped run (a Pause click took {response:.1f} s)"
+    caption = app.page.locator(".st-key-train-stop-seconds")
+    caption.wait_for(timeout=30_000)
+    m = STOP_SECONDS_RE.search(caption.inner_text())
+    assert m, f"the page does not say how fast the run ended: {caption.inner_text()!r}"
+    took = float(m[1])
+    record("stop_to_worker_end_s", took)
+    assert took <= STOP_BUDGET_S, f"the worker took {took:.2f} s to end after Stop (budget {STOP_BUDGET_S} s)"
+
+    # no step after the stop: watched for STOP_WATCH_S, then read again from the worker
+    watched_from = time.monotonic()
     app.page.locator('[data-testid="stMain"]', has_text=re.compile(r"Stopped at step")).wait_for()
-    app.wait_idle()
-    app.page.wait_for_timeout(1500)  # observation window: a stopped run must not take more steps
-    assert app.progress()["step"] == stopped["step"]
+    app.page.wait_for_timeout(max(0.0, STOP_WATCH_S - (time.monotonic() - watched_from)) * 1000)
+    again = _fresh_progress(app)
+    assert again["status"] == "stopped" and again["step"] == stopped["step"], \
+        f"stopped at step {stopped['step']}, {STOP_WATCH_S:.0f} s later the worker is at {again} ({rate:.0f} steps/s before)"
     assert not app.exceptions()

@@ -1,0 +1,286 @@
+"""The class board from the app's side: who I am (nickname, owner token), runs saved when they end,
+who is online, models and recipes taken from the board, and recipe links.
+
+The store (``nnscratch.store``) is one per process and connects lazily, so the app starts and
+trains even with the database down. No page waits for the database on the way to a drawing: runs
+are saved by a thread when they end and presence is sent by another, and after a failure the board
+answers "offline" at once for OFFLINE_RETRY seconds instead of waiting out a connect timeout.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import secrets
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from nnscratch import worker
+from nnscratch.errors import StoreError
+from nnscratch.recipe import PRESETS, Recipe
+from nnscratch.store import ANONYMOUS, RunRecord, clean_nickname, get_store, server_name
+
+log = logging.getLogger("nnscratch.app")
+OFFLINE_RETRY = 10.0  # s
+PRESENCE_EVERY = 15.0  # s between two presence writes of this server (the board counts 60 s)
+LINK_FIELDS = ("hidden", "activation", "init", "optimizer", "lr", "schedule", "batch_size", "full_batch",
+               "epochs", "weight_decay", "seed", "augment")  # Recipe.to_values() keys a link carries
+
+
+def store():
+    return get_store()
+
+
+# ---------------------------------------------------------------------------------------- offline
+_offline: dict[str, tuple[float, str]] = {}  # store URL -> (offline until, why)
+
+
+def call(fn, *args, **kwargs):
+    """A store call for a page. While the board is known to be offline, StoreError at once."""
+    url = store().url
+    until, why = _offline.get(url, (0.0, ""))
+    if time.time() < until:
+        raise StoreError(why)
+    try:
+        return fn(*args, **kwargs)
+    except StoreError as e:
+        if getattr(e, "transient", False):
+            _offline[url] = (time.time() + OFFLINE_RETRY, str(e))
+        raise
+
+
+# ---------------------------------------------------------------------------------------- who am I
+@dataclass(eq=False)
+class Me:
+    """A session on the board: a random token (the store keeps its hash) and the current nickname.
+    Shared with the threads that save its runs and send presence, so a later rename reaches them."""
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(18))
+    nickname: str = ANONYMOUS
+    worker: object = None  # the session's latest run, for "training now"
+
+    @property
+    def training(self) -> bool:
+        w = self.worker
+        return w is not None and w.status in (worker.RUNNING, worker.PAUSED)
+
+
+def me() -> Me:
+    """This session on the board (made on its first script run, and counted online from then on)."""
+    s = st.session_state
+    if "board_me" not in s:
+        s["board_me"] = Me(nickname=clean_nickname(st.query_params.get("name", "")))
+        s["nickname_widget"] = "" if s["board_me"].nickname == ANONYMOUS else s["board_me"].nickname
+    _presence().add(s["board_me"])
+    return s["board_me"]
+
+
+def nickname_field() -> None:
+    """The sidebar's "Nickname" field, kept in the session and in the URL as ?name=."""
+    m = me()
+
+    def changed():
+        m.nickname = clean_nickname(st.session_state["nickname_widget"])
+        st.session_state["nickname_widget"] = "" if m.nickname == ANONYMOUS else m.nickname
+
+    st.text_input("Nickname", key="nickname_widget", max_chars=24, placeholder=ANONYMOUS, on_change=changed,
+                  help="Shown with your runs on the Class page. No account: anything up to 24 characters. "
+                       f"The class board is kept in `{store().url.replace('`', '')}`.")
+    want = "" if m.nickname == ANONYMOUS else m.nickname
+    if st.query_params.get("name", "") != want:
+        if want:
+            st.query_params["name"] = want
+        else:
+            del st.query_params["name"]
+
+
+def md(text) -> str:
+    """User text made inert for Markdown (every ASCII punctuation escaped): shown, never interpreted."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", str(text))
+
+
+# ---------------------------------------------------------------------------------------- runs end
+def save_when_done(w, who: Me, port=None) -> None:
+    """Save ``w`` to the board when it ends, whatever the ending, from a thread of its own: the page
+    may be gone by then. The result (``nnscratch.store.Pending``) is kept as ``w.board_save``."""
+    w.board_save, w.board_saving = None, True
+    who.worker = w
+    where = server_name(port or _port())
+
+    def watch():
+        w.join()
+        try:
+            rec = run_record(w, who, where)
+            w.board_save = store().save_run_or_queue(rec) if rec is not None else None
+        except Exception:  # noqa: BLE001 - a save must never take the server down; the run stays in the session
+            log.exception("saving run %s to the class board failed", w.id)
+        finally:
+            w.board_saving = False
+
+    threading.Thread(target=watch, name=f"nnscratch-save-{w.id}", daemon=True).start()
+
+
+def run_record(w, who: Me, server: str) -> RunRecord | None:
+    """What the board keeps of a finished run; None for a run that never trained (or failed)."""
+    if w.status not in (worker.COMPLETED, worker.STOPPED, worker.DIVERGED) or w.n_rows() == 0:
+        return None
+    rows = w.rows()
+    last = rows[-1]
+    return RunRecord(nickname=who.nickname, owner=who.token, recipe=w.recipe.to_dict(), data=w.arrays.data_id,
+                     status=w.status, history=rows, train_acc=last.get("train_acc"), val_acc=w.last_val_acc(),
+                     test_acc=w.test_accuracy, duration_s=last.get("elapsed"),
+                     samples_per_s=last.get("samples_per_s"), model=w.net.to_bytes(), name=w.name, server=server)
+
+
+def saving(w) -> bool:
+    """True while a finished run's save is under way or waiting for the board to come back."""
+    p = getattr(w, "board_save", None)
+    return bool(getattr(w, "board_saving", False)) or (p is not None and p.state == "waiting")
+
+
+def save_status(w) -> tuple[str, str] | None:
+    """(kind, message) about a finished run's place on the board: "ok", "wait" or "error"; None if nothing to say."""
+    p = getattr(w, "board_save", None)
+    if p is None:
+        return None
+    if p.state == "saved":
+        return "ok", f"Saved to the class board (run {p.run_id})."
+    if p.state == "waiting":
+        return "wait", "The class board is offline: this run is kept here and saved when it is back."
+    return "error", f"This run was not saved to the class board: {p.message}"
+
+
+def _port():
+    try:
+        return st.get_option("server.port")
+    except Exception:  # noqa: BLE001 - only a label
+        return None
+
+
+# ---------------------------------------------------------------------------------------- presence
+class _Presence:
+    """The sessions connected to this server; one thread tells the store every PRESENCE_EVERY s."""
+
+    def __init__(self):
+        self.sessions: dict[str, Me] = {}
+        self.gone: set[str] = set()
+        self.lock = threading.Lock()
+        self.thread = None
+        self.wake = threading.Event()  # a new session is told at once, not at the next tick
+        self.server = server_name(_port())
+
+    def add(self, m: Me) -> None:
+        _session_ticket(m.token)  # on_release (browser gone) removes it
+        with self.lock:
+            if m.token not in self.sessions:
+                self.sessions[m.token] = m
+                self.gone.discard(m.token)
+                self.wake.set()
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._loop, name="nnscratch-presence", daemon=True)
+                self.thread.start()
+
+    def remove(self, token: str) -> None:
+        with self.lock:
+            if self.sessions.pop(token, None) is not None:
+                self.gone.add(token)
+
+    def _loop(self) -> None:
+        while True:
+            with self.lock:
+                beats = [(m.token, m.nickname, m.training) for m in self.sessions.values()]
+                gone, self.gone = list(self.gone), set()
+            if beats or gone:
+                try:
+                    store().heartbeats(beats, server=self.server, gone=gone)
+                except StoreError:
+                    pass  # offline: the board says so; presence resumes with it
+                except Exception:  # noqa: BLE001
+                    log.exception("presence update failed")
+            self.wake.wait(PRESENCE_EVERY)
+            self.wake.clear()
+
+
+@st.cache_resource(show_spinner=False)
+def _presence() -> _Presence:
+    return _Presence()
+
+
+@st.cache_resource(scope="session", on_release=lambda token: _presence().remove(token), show_spinner=False)
+def _session_ticket(token: str) -> str:
+    return token
+
+
+# ---------------------------------------------------------------------------------------- reuse
+def load_model(run) -> None:
+    """Make a board run's model this session's current model (Draw, Weights, Evaluate use it)."""
+    from nnscratch import Network
+
+    from .session import set_model
+    net = Network.load(call(store().load_model_bytes, run.id))
+    net.meta.setdefault("name", run.name or f"run {run.id}")
+    set_model(net, f"from the class board: run {run.id} by {run.nickname}")
+
+
+def recipe_params(recipe: dict, data_kind: str | None = None) -> dict:
+    """A recipe as the Train page's query parameters (the same values as its form)."""
+    values = Recipe.from_dict(recipe).to_values()
+    params = {k: _text(values[k]) for k in LINK_FIELDS if k in values}
+    if data_kind in ("sample", "mnist"):
+        params["data"] = data_kind
+    return params
+
+
+def recipe_link(recipe: dict, data_kind: str | None = None) -> str:
+    """The full URL that opens Train with this recipe filled in."""
+    parts = urllib.parse.urlsplit(st.context.url or "http://localhost:8501/")
+    path = parts.path.rsplit("/", 1)[0] + "/train"
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, urllib.parse.urlencode(
+        recipe_params(recipe, data_kind)), ""))
+
+
+def _text(v) -> str:
+    return ("true" if v else "false") if isinstance(v, bool) else str(v)
+
+
+def apply_recipe_link(fill_form) -> None:
+    """On the Train page: query parameters of a recipe link fill the form (once per link). Bad or out
+    of range values: a message listing them, and the default recipe."""
+    s, qp = st.session_state, st.query_params
+    keys = [k for k in (*LINK_FIELDS, "data") if k in qp]
+    if not keys:
+        return
+    sig = tuple((k, qp[k]) for k in keys)
+    if s.get("_recipe_link") == sig:
+        return
+    s["_recipe_link"] = sig
+    values = {k: qp[k][:100] for k in LINK_FIELDS if k in qp}
+    values.setdefault("full_batch", "false")
+    recipe, errors, _ = Recipe.from_values(values)
+    if qp.get("data") in ("sample", "mnist"):
+        s["data_source"] = qp["data"]
+    if errors:
+        fill_form(PRESETS["quick"].recipe)
+        s["f_preset"] = "quick"
+        s["_recipe_link_errors"] = [e[:200] for e in errors]
+        return
+    fill_form(recipe)
+    s["f_preset"] = next((n for n, p in PRESETS.items() if dataclasses.replace(recipe, preset=n) == p.recipe),
+                         "custom")
+    s["_recipe_link_note"] = True
+
+
+def recipe_link_messages() -> None:
+    """Shown once on the Train page after a link filled (or failed to fill) the form."""
+    errors = st.session_state.pop("_recipe_link_errors", None)
+    if errors:
+        st.warning("This recipe link has values that cannot be used, so the form shows the quick recipe "
+                   "instead:", icon=":material/link_off:")
+        st.code("\n".join(errors), language=None, wrap_lines=True)
+    elif st.session_state.pop("_recipe_link_note", False):
+        st.info("The form is filled in from a shared recipe: press Start training to try it.",
+                icon=":material/link:")

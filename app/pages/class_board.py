@@ -1,0 +1,255 @@
+"""Class: the room's runs. A leaderboard per data source (with a "my runs" filter), up to 5 runs'
+curves side by side, a run's model loaded or its recipe tried or shared by link, a presenter view
+for the projector, and the instructor's actions behind NNSCRATCH_INSTRUCTOR_KEY.
+
+Everything people typed is shown as text (table cells, escaped Markdown, escaped HTML), never run.
+"""
+
+import html
+import time
+
+import pandas as pd
+import streamlit as st
+
+from app import board, charts, session, timing, ui
+from nnscratch.errors import StoreError
+from nnscratch.store import check_instructor_key, instructor_key_set
+
+_t_run = timing.run_started(time.perf_counter())  # this script run's start (streamlit_app.py's mark)
+_cpu_run = time.thread_time()  # CPU of this page's thread: a measure a busy machine does not inflate
+s = session.state()
+me = board.me()
+store = board.store()
+MAX_COMPARE = 5
+PRESENTER_EVERY = 5  # s between two presenter refreshes
+
+
+def offline(err) -> None:
+    st.warning("The class board is offline. Training and drawing go on; runs that end meanwhile are kept "
+               "and saved when it is back.", icon=":material/cloud_off:")
+    st.caption(board.md(err))
+
+
+def recipe_text(r) -> str:
+    d = r.recipe
+    hidden = "-".join(str(h) for h in d.get("hidden", [])) or "none"
+    batch = d.get("batch_size") or "full"
+    return (f"hidden {hidden} · {d.get('activation')} · {d.get('optimizer')} lr {d.get('lr')} · "
+            f"batch {batch} · {d.get('epochs')} epochs" + (" · augmented" if d.get("augment") else ""))
+
+
+def table(runs) -> pd.DataFrame:
+    return pd.DataFrame({
+        "#": [r.id for r in runs],
+        "Nickname": [r.nickname + (" (you)" if r.mine else "") for r in runs],
+        "Test acc.": [None if r.test_acc is None else 100 * r.test_acc for r in runs],
+        "Val. acc.": [None if r.val_acc is None else 100 * r.val_acc for r in runs],
+        "Recipe": [recipe_text(r) for r in runs],
+        "Status": [r.status for r in runs],
+        "Duration": [ui.format_duration(r.duration_s) for r in runs],
+        "When (UTC)": [pd.Timestamp(r.created_at, unit="s") for r in runs],
+    })
+
+
+def curves_frame(runs, curves) -> pd.DataFrame:
+    parts = []
+    for r in runs:
+        h = curves.get(r.id) or {}
+        if not h.get("epoch"):
+            continue
+        parts.append(pd.DataFrame({"run": f"#{r.id} {r.nickname}", "epoch": h["epoch"],
+                                   "loss": h.get("loss"), "val_acc": h.get("val_acc", [None] * len(h["epoch"]))}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["run", "epoch", "loss", "val_acc"])
+
+
+def curve_spec(field: str, title: str, height: int = 280, big: bool = False) -> dict:
+    size = 20 if big else 13
+    return {"height": height, "title": {"text": title, "fontSize": size + 2},
+            "transform": [{"filter": f"isValid(datum.{field})"}],
+            "mark": {"type": "line", "point": field == "val_acc", "strokeWidth": 3 if big else 2},
+            "encoding": {"x": {"field": "epoch", "type": "quantitative", "axis": charts._axis(title="epoch", label_size=size)},
+                         "y": {"field": field, "type": "quantitative", "scale": {"zero": False},
+                               "axis": charts._axis(fmt=".1%" if field == "val_acc" else None, title=title,
+                                                    label_size=size)},
+                         "color": {"field": "run", "type": "nominal",
+                                   "legend": {"orient": "bottom", "labelFontSize": size, "title": None,
+                                              "labelLimit": 400}}}}
+
+
+def show_curves(runs, curves, big=False) -> None:
+    df = curves_frame(runs, curves)
+    if df.empty:
+        st.caption("No curves to show.")
+        return
+    c1, c2 = st.columns(2)
+    c1.vega_lite_chart(df, curve_spec("val_acc", "validation accuracy", big=big), width="stretch")
+    c2.vega_lite_chart(df, curve_spec("loss", "training loss", big=big), width="stretch")
+
+
+# ------------------------------------------------------------------------------------------ presenter
+st.html("""<style>
+.st-key-presenter table { font-size: 2.1rem; border-collapse: collapse; width: 100%; }
+.st-key-presenter td, .st-key-presenter th { padding: 0.25rem 1rem; border-bottom: 1px solid #ddd; text-align: left; }
+.st-key-presenter .big { font-size: 2.6rem; font-weight: 600; }
+.st-key-presenter td:nth-child(3) { white-space: nowrap; }
+</style>""")
+
+st.title("Class board")
+present = st.toggle("Presenter view (big type, refreshes by itself)", key="board_present",
+                    value=st.query_params.get("present") == "1")
+
+
+@st.fragment(run_every=PRESENTER_EVERY)
+def presenter(kind, label):
+    t0, cpu0 = time.perf_counter(), time.thread_time()
+    try:
+        b = board.call(store.board, kind, label, top=10, latest_curves=5)
+    except StoreError as e:
+        offline(e)
+        return
+    with st.container(key="presenter"):
+        stats = (f"{b.online.get('online', 0)} online · {b.online.get('training', 0)} training now · "
+                 f"{b.counts['runs']} runs by {b.counts['people']} people")
+        st.html(f"<div class='big'>{html.escape(stats)}</div>")
+        rows = "".join(f"<tr><td>{i}</td><td>{html.escape(r.nickname)}</td><td>{ui.fmt_pct(r.test_acc, 2)}</td>"
+                       f"<td>{html.escape(recipe_text(r))}</td></tr>" for i, r in enumerate(b.leaderboard, 1))
+        st.html(f"<p>{html.escape(b.data_label or '')}: best test accuracy</p>"
+                f"<table><tr><th>#</th><th>who</th><th>test</th><th>recipe</th></tr>{rows}</table>")
+        st.markdown("#### Latest runs")
+        show_curves(b.latest, {r.id: r.history for r in b.latest}, big=True)
+    timing.record("class_presenter_refresh", time.perf_counter() - t0)
+    timing.record("class_presenter_cpu", time.thread_time() - cpu0)
+
+
+# ------------------------------------------------------------------------------------------ the board
+def board_page():
+    try:
+        b = board.call(store.board, *(s.get("board_source") or (None, None)), owner=me.token)
+    except StoreError as e:
+        offline(e)
+        return
+
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Runs", f"{b.counts['runs']:,}")
+    m2.metric("People", f"{b.counts['people']:,}")
+    m3.metric("Online now", b.online.get("online", 0))
+    m4.metric("Training now", b.online.get("training", 0))
+    if not b.sources:
+        st.info("No runs yet. Train one on the Train page: when it ends it appears here for everyone.",
+                icon=":material/leaderboard:")
+        return
+
+    sources = [(k, lab) for k, lab, _ in b.sources]
+    counts = {(k, lab): n for k, lab, n in b.sources}
+    current = (b.data_kind, b.data_label)
+    f1, f2 = st.columns([3, 1])
+    picked = f1.selectbox("Data source (the same test set for every run on a board)", sources,
+                          index=sources.index(current) if current in sources else 0,
+                          format_func=lambda kl: f"{kl[1]} ({counts.get(kl, 0)} runs)")
+    if picked != current:
+        s["board_source"] = picked
+        st.rerun()
+    only_mine = f2.toggle("Only my runs", key="board_only_mine")
+
+    runs = b.leaderboard
+    if only_mine:
+        runs = sorted((r for r in b.mine if (r.data_kind, r.data_label) == current),
+                      key=lambda r: -(r.test_acc if r.test_acc is not None else -1))
+    event = st.dataframe(
+        table(runs), hide_index=True, width="stretch", key="board_table", on_select="rerun",
+        selection_mode="multi-row",
+        column_config={"Test acc.": st.column_config.NumberColumn(format="%.2f %%"),
+                       "Val. acc.": st.column_config.NumberColumn(format="%.2f %%"),
+                       "When (UTC)": st.column_config.DatetimeColumn(format="HH:mm:ss"),
+                       "Recipe": st.column_config.TextColumn(width="large")})
+    st.caption("Select rows (left edge) to compare runs, load a model or try a recipe.")
+
+    chosen = [runs[i] for i in event.selection.rows if i < len(runs)]
+    if len(chosen) > MAX_COMPARE:
+        st.info(f"Comparing the first {MAX_COMPARE} of the {len(chosen)} runs you selected.")
+        chosen = chosen[:MAX_COMPARE]
+
+    if chosen:
+        compare(chosen)
+        run_actions(chosen[0])
+    instructor(b, chosen)
+
+
+def compare(chosen) -> None:
+    with ui.show_errors("reading the curves"):
+        st.subheader("Compare")
+        show_curves(chosen, board.call(store.curves, [r.id for r in chosen]))
+        for r in chosen:
+            st.caption(board.md(f"#{r.id} {r.nickname}: {recipe_text(r)} · test {ui.fmt_pct(r.test_acc, 2)}"))
+
+
+def run_actions(run) -> None:
+    """Load the run's model, try its recipe, share it, delete it if it is mine."""
+    st.subheader(f"Run {run.id}")
+    st.caption(board.md(f"by {run.nickname} · {run.status} · {ui.format_duration(run.duration_s)} · "
+                        f"on {run.server}" + (f" · {run.note}" if run.note else "")))
+    a1, a2, a3 = st.columns(3)
+    if a1.button("Load this model", icon=":material/download:", disabled=not run.has_model,
+                 help=run.note or "Makes it your current model: Draw, Weights and Evaluate use it."):
+        with ui.show_errors("loading the model"):
+            board.load_model(run)
+            ui.flash(f"Run {run.id}'s model is now your current model.")
+            st.rerun()
+    params = board.recipe_params(run.recipe, run.data_kind)
+    if me.nickname != "anonymous":
+        params["name"] = me.nickname
+    a2.page_link("app/pages/train.py", label="Try this recipe", icon=":material/science:", query_params=params)
+    if run.mine and a3.button("Delete my run", icon=":material/delete:"):
+        with ui.show_errors("deleting the run"):
+            board.call(store.delete_run, run.id, me.token)
+            ui.flash(f"Run {run.id} deleted.")
+            st.rerun()
+    st.caption("Share this recipe: the link opens Train with it filled in.")
+    st.code(board.recipe_link(run.recipe, run.data_kind), language=None, wrap_lines=True)
+
+
+def instructor(b, chosen) -> None:
+    """Wipe the board, delete any run, export it: with the key, or on the command line."""
+    with st.expander("Instructor"):
+        if not instructor_key_set():
+            st.caption("Instructor actions are command-line only on this server (no NNSCRATCH_INSTRUCTOR_KEY is set):")
+            st.code("python -m nnscratch class export --out board.csv\npython -m nnscratch class delete RUN\n"
+                    "python -m nnscratch class reset", language="bash")
+            return
+        if not s.get("board_instructor"):
+            key = st.text_input("Instructor key", type="password", key="board_key")
+            if st.button("Unlock") and key:
+                if check_instructor_key(key):
+                    s["board_instructor"] = True
+                    st.rerun()
+                time.sleep(1.0)  # slows down guessing
+                st.error("That is not the instructor key.")
+            return
+
+        def export():
+            try:
+                return store.export_csv()
+            except StoreError as e:
+                return f"error\n{e}\n"
+
+        st.download_button("Export the board (CSV)", data=export, file_name="class_board.csv", mime="text/csv")
+        if chosen and st.button(f"Delete the {len(chosen)} selected run(s)", icon=":material/delete:"):
+            with ui.show_errors("deleting runs"):
+                for r in chosen:
+                    board.call(store.delete_run_admin, r.id)
+                ui.flash(f"Deleted {len(chosen)} run(s).")
+                st.rerun()
+        sure = st.checkbox(f"Yes, delete all {b.counts['runs']} runs of the whole class")
+        if st.button("Wipe the board", type="primary", disabled=not sure):
+            with ui.show_errors("wiping the board"):
+                n = board.call(store.reset)
+                s.pop("board_source", None)
+                ui.flash(f"The board is wiped ({n} runs deleted).")
+                st.rerun()
+
+if present:
+    presenter(*(s.get("board_source") or (None, None)))
+else:
+    board_page()
+    timing.record("class_page_run", time.perf_counter() - _t_run)  # the whole run up to the sidebar
+    timing.record("class_page_cpu", time.thread_time() - _cpu_run)
