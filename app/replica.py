@@ -12,13 +12,26 @@ board are not. HAProxy tells the new replica where the tab was before, two ways:
   cookie named (a reload: the page load already got the new cookie, only this remembers the move).
 
 Without ``NNSCRATCH_SERVER_NAME`` (one plain ``streamlit run``) this does nothing.
+
+A replica stopping on SIGTERM (``deploy/cluster restart-replica``, systemd, a container stop) ends
+the runs still going and waits for the class board to save them ("stopped", like a Stop press),
+so a rolling restart loses no run that had started (:func:`save_runs_at_exit`).
 """
 
 from __future__ import annotations
 
+import atexit
+import gc
+import logging
 import os
+import threading
+import time
 
 import streamlit as st
+
+log = logging.getLogger("nnscratch.app")
+EXIT_TIMEOUT = 12.0  # s; deploy/cluster and the systemd unit SIGKILL after 20 s
+SAVE_THREAD_PREFIX = "nnscratch-save-"  # app/board.py's save threads' names
 
 ENV = "NNSCRATCH_SERVER_NAME"
 HEADER, COOKIE = "X-Nnscratch-Affinity", "NNSCRATCH_MOVED"
@@ -55,3 +68,28 @@ def check_moved() -> None:
         if box.button("Got it", key="_moved_ack"):
             s["_moved_from"] = ""
             st.rerun()
+
+
+def save_runs_at_exit(timeout: float = EXIT_TIMEOUT) -> int:
+    """End every run of this process and wait (at most ``timeout`` s) for their saves; the count.
+
+    Runs at interpreter exit (after Streamlit's SIGTERM shutdown), while the daemon threads that
+    train and save still run. The workers are found by type: runs of sessions whose browser has gone
+    (kept for a reconnect) belong to no live session, so no session registry has them all."""
+    from nnscratch.worker import TrainingWorker
+
+    live = [o for o in gc.get_objects() if isinstance(o, TrainingWorker) and o.alive]
+    for w in live:
+        w.stop()
+    deadline = time.monotonic() + timeout
+    for w in live:
+        w.join(max(0.0, deadline - time.monotonic()))
+    for t in threading.enumerate():
+        if t.name.startswith(SAVE_THREAD_PREFIX):
+            t.join(max(0.0, deadline - time.monotonic()))
+    if live:
+        log.warning("stopping: ended %d training run(s) and saved them to the class board", len(live))
+    return len(live)
+
+
+atexit.register(save_runs_at_exit)

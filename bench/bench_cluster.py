@@ -51,6 +51,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_load  # noqa: E402
 import cluster_client as cc  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "deploy"))
+from _procs import free_port  # noqa: E402
+
 CLUSTER = ROOT / "deploy" / "cluster"
 
 
@@ -190,7 +193,7 @@ async def run(args) -> dict:
     digits = bench_load.load_digits(200)
     run_dir = Path(tempfile.mkdtemp(prefix="nnscratch-bench-cluster-"))
     os.chmod(run_dir, 0o755)  # the postgres user must reach its data dir
-    port = cc.bench_load.browser_fixtures._free_port()
+    port = free_port()
     out_dir = ROOT / "test-artifacts"
     out_dir.mkdir(exist_ok=True)
     solo_proc, results = None, {"config": {k: v for k, v in vars(args).items() if k != "json"}, "phases": []}

@@ -252,7 +252,7 @@ class ProtocolSession:
                     self.canvas_fragment = msg.delta.fragment_id
                 if et == "metric" and el.metric.label == "Prediction" and t_pred is None:
                     t_pred, value = time.perf_counter(), el.metric.body
-                if et in ("markdown", "alert", "metric", "heading", "text"):
+                if et in ("markdown", "alert", "metric", "heading", "text", "html"):
                     part = getattr(el, et)
                     self.texts.append(" ".join(str(getattr(part, f, "")) for f in ("label", "body")).strip())
                 if et and getattr(getattr(el, et), "id", ""):

@@ -57,6 +57,15 @@ class ProxySession(bench_load.ProtocolSession):
         self.jar = {} if jar is None else jar
         self.opens: list[tuple[str, list[str]]] = []
 
+    query = ""  # the page URL's query string (e.g. "name=ada" for the nickname), as the browser sends it
+
+    def _context(self):
+        m = super()._context()
+        if self.query:
+            m.rerun_script.query_string = self.query
+            m.rerun_script.context_info.url += "?" + self.query
+        return m
+
     @property
     def replica(self) -> str:
         """The replica HAProxy's cookie says this tab is on."""
@@ -64,7 +73,8 @@ class ProxySession(bench_load.ProtocolSession):
 
     async def open(self, require_canvas: bool = True, resume: str = "", load_page: bool = True):
         if load_page:  # a browser loads index.html before it opens the websocket
-            await asyncio.to_thread(http_get, f"{self.base_url}/{self.page_name}", self.jar)
+            q = f"?{self.query}" if self.query else ""
+            await asyncio.to_thread(http_get, f"{self.base_url}/{self.page_name}{q}", self.jar)
         self.headers = {"Cookie": cookie_header(self.jar)} if self.jar else {}
         self.canvas_id = None
         try:

@@ -29,10 +29,12 @@ ROOT = Path(__file__).resolve().parents[1]
 CLUSTER = ROOT / "deploy" / "cluster"
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "deploy")]
 import _postgres  # noqa: E402
+from _procs import free_port  # noqa: E402
 import cluster_client as cc  # noqa: E402
 
 REQUIRE = os.environ.get("NNSCRATCH_REQUIRE_SERVICES", "") not in ("", "0")
 MOVED = "unsaved session state is gone"  # app/replica.py's message
+ARTIFACTS = ROOT / "test-artifacts"
 UP_TIMEOUT = 300  # s, two replicas starting on a busy 2-core machine
 
 
@@ -79,7 +81,7 @@ def cluster():
         pytest.skip(why)
     run_dir = Path(tempfile.mkdtemp(prefix="nnscratch-cluster-"))  # directly in /tmp: the postgres user can reach it
     os.chmod(run_dir, 0o755)
-    port = cc.bench_load.browser_fixtures._free_port()
+    port = free_port()
     r = cluster_cmd(run_dir, "up", "--replicas", "2", "--port", str(port), "--bind", "127.0.0.1")
     try:
         assert r.returncode == 0, f"up failed: {r.stderr.strip()} (logs in {run_dir})"
@@ -108,6 +110,47 @@ async def close_all(sessions):
         await s.close_quietly()
 
 
+def store_of(cluster):
+    """The cluster's class store, read directly (the test's own connection)."""
+    from nnscratch.store import Store
+    url = json.loads((cluster["run_dir"] / "state.json").read_text())["db"]["url_secret"]
+    return Store.open(url)
+
+
+async def train_on(url, replica, nickname, epochs=None, wait=True):
+    """A tab pinned to ``replica`` (its affinity cookie set) with ?name=, pressing Start on Train (the
+    form's defaults: the quick preset on the sample); with ``wait``, until the run is finished and
+    saved to the class board. Returns the tab."""
+    t = cc.ProxySession(url, "train", f"train-{nickname}", jar={cc.AFFINITY: replica})
+    t.query = f"name={nickname}"
+    await t.open(require_canvas=False)
+    assert t.replica == replica
+    widgets = [(t.widgets["Start training"][1], "trigger_value", True)]
+    if epochs:
+        widgets.insert(0, (next(v[1] for k, v in t.widgets.items() if k.startswith("Epochs")), "int_value", epochs))
+    await t.rerun(widgets)
+    deadline = time.perf_counter() + 180
+    while wait:
+        text = " ".join(t.texts)
+        if "Finished" in text and "Saved to the class board" in text:
+            break
+        assert time.perf_counter() < deadline, f"run not finished and saved: {t.texts}"
+        await asyncio.sleep(0.5)
+        await t.rerun()
+    return t
+
+
+async def board_text(url, replica, jar=None) -> str:
+    """The presenter view of the Class page as served by ``replica``: its texts and HTML."""
+    c = cc.ProxySession(url, "class", f"class-{replica}", jar=jar if jar is not None else {cc.AFFINITY: replica})
+    c.query = "present=1"
+    await c.open(require_canvas=False)
+    served_by = c.replica
+    await c.close_quietly()
+    assert served_by == replica, (served_by, replica)
+    return " ".join(c.texts)
+
+
 # ------------------------------------------------------------------------------------ tests
 def test_up_status_and_one_line_errors(cluster):
     st = status(cluster["run_dir"])
@@ -131,7 +174,7 @@ def test_up_status_and_one_line_errors(cluster):
 
 def test_missing_program_says_what_to_install(tmp_path):
     env = dict(os.environ, PATH=str(Path(sys.executable).parent))  # no /usr/sbin: no haproxy
-    r = cluster_cmd(tmp_path, "up", "--port", str(cc.bench_load.browser_fixtures._free_port()), env=env, timeout=60)
+    r = cluster_cmd(tmp_path, "up", "--port", str(free_port()), env=env, timeout=60)
     assert r.returncode == 2 and "apt-get install haproxy" in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "state.json").exists()
     r = cluster_cmd(tmp_path, "up", "--db", "postgresql://u:secretpw@127.0.0.1:1/x", timeout=60)
@@ -165,8 +208,29 @@ def test_sessions_draw_through_the_proxy_on_both_replicas(cluster):
     assert not lost and not errors, (lost[:3], errors[:3])
     assert len(out) >= 29 * 5, len(out)  # each session drew several strokes
     if browser:
-        assert any(r["session"] == "chromium" for r in out)
+        answered = [r for r in out if r["session"] == "chromium" and not r.get("missed")]
+        assert len(answered) >= 5, out  # the real browser drew and got answers through the proxy
         assert browser[3] in ("r1", "r2")  # the real browser got the affinity cookie too
+
+
+def test_one_board_across_replicas(cluster):
+    """A run finished on r1 shows on the Class page served by r2, and the other way round."""
+    url = cluster["url"]
+
+    async def go():
+        seen = {}
+        for trained_on, shown_on in (("r1", "r2"), ("r2", "r1")):
+            who = f"ada-{trained_on}"
+            t = await train_on(url, trained_on, who)
+            await t.close_quietly()
+            seen[who] = await board_text(url, shown_on)
+        return seen
+
+    seen = run(go(), 420)
+    for who, text in seen.items():
+        assert who in text, (who, text[:500])
+    runs = {r.nickname: r for r in store_of(cluster).list_runs()}
+    assert runs["ada-r1"].server == "r1" and runs["ada-r2"].server == "r2"  # written by each replica
 
 
 def test_killed_replica(cluster):
@@ -174,6 +238,7 @@ def test_killed_replica(cluster):
     new sessions avoid r1; `restart-replica 1` brings it back and new sessions reach it again."""
     rd, url = cluster["run_dir"], cluster["url"]
     digits = cc.bench_load.load_digits(30)
+    saved_before = {r.id for r in store_of(cluster).list_runs()}
 
     async def go():
         sessions = await open_sessions(url, 8, "k")
@@ -191,9 +256,13 @@ def test_killed_replica(cluster):
         await asyncio.to_thread(wait_status, rd, lambda st: haproxy_state(st)["r1"].startswith("DOWN"), 30, "r1 DOWN")
         fresh = await open_sessions(url, 4, "new")
         await close_all(sessions + fresh)
-        return out, moved, told, on_r1, [s.replica for s in fresh]
+        # the tab that trained on r1 reloads the Class page: it lands on r2, is told, and sees its run
+        board = await board_text(url, "r2", jar={cc.AFFINITY: "r1"})
+        return out, moved, told, on_r1, [s.replica for s in fresh], board
 
-    out, moved, told, on_r1, fresh = run(go(), 180)
+    out, moved, told, on_r1, fresh, board = run(go(), 180)
+    assert "ada-r1" in board and MOVED in board
+    assert saved_before <= {r.id for r in store_of(cluster).list_runs()}  # saved runs survive the kill
     assert not [r for r in out if not r["ok"]], [r for r in out if not r["ok"]][:3]
     assert len(moved) == len(on_r1) and len(told) == len(on_r1)  # every r1 tab moved and was told
     assert set(fresh) == {"r2"}, fresh  # new sessions avoid the dead replica
@@ -218,8 +287,11 @@ def test_rolling_restart_loses_no_drawing(cluster):
     rd, url = cluster["run_dir"], cluster["url"]
     digits = cc.bench_load.load_digits(30)
     before = status(rd)
+    runs_before = {r.id: (r.nickname, r.test_acc) for r in store_of(cluster).list_runs()}
 
     async def go():
+        # a long run going on r1 when it restarts: it must end on the board as "stopped"
+        trainer = await train_on(url, "r1", "bob-long", epochs=300, wait=False)
         sessions = await open_sessions(url, 10, "roll")
         out: list = []
         stop = asyncio.Event()
@@ -235,7 +307,7 @@ def test_rolling_restart_loses_no_drawing(cluster):
         await asyncio.sleep(3)
         stop.set()
         await asyncio.gather(*drawers)
-        await close_all(sessions)
+        await close_all(sessions + [trainer])
         return r, out
 
     r, out = run(go(), 420)
@@ -249,6 +321,10 @@ def test_rolling_restart_loses_no_drawing(cluster):
     assert not lost, lost[:3]
     assert sum(x["retries"] for x in out) >= 1  # the restarts did cut connections (and were recovered)
     assert len(out) >= 10 * 10
+    runs_after = {r.id: r for r in store_of(cluster).list_runs()}
+    assert all(runs_after[i].nickname == n and runs_after[i].test_acc == a for i, (n, a) in runs_before.items())
+    long = [r for r in runs_after.values() if r.nickname == "bob-long"]
+    assert len(long) == 1 and long[0].status == "stopped" and long[0].server == "r1", long
 
 
 def test_down_stops_only_what_up_started(cluster):
@@ -295,16 +371,38 @@ async def _browser_session(url):
     return pw, browser, s, cookies.get(cc.AFFINITY, "")
 
 
+async def _stable_canvas(s):
+    """Wait until the canvas stops moving (a rerun may shift the layout under the mouse)."""
+    loc = s.page.locator('[data-testid="stMain"] canvas.upper-canvas').first
+    prev = None
+    for _ in range(50):
+        box = await loc.bounding_box()
+        if box is not None and box == prev:
+            return
+        prev = box
+        await asyncio.sleep(0.1)
+
+
 async def _browser_draw(s, digits, until, out):
+    """The Chromium tab draws like the protocol sessions. A stroke the canvas never sent (the layout
+    moved under the mouse: nothing reached the server) is recorded as missed, not as a lost answer;
+    one that was sent and never answered is lost."""
     rng = random.Random(99)
     while time.perf_counter() < until:
         label, strokes, _ = digits[rng.randrange(len(digits))]
-        for k, stroke in enumerate(strokes):
+        for stroke in strokes:
+            await _stable_canvas(s)
             try:
                 r = await s.stroke(stroke)
                 out.append(dict(ok=r["e2e"] is not None and not s.errors, session="chromium", value=r["value"],
                                 retries=0, error=""))
             except Exception as e:  # noqa: BLE001 - a lost answer is a failed assertion, not a crash
+                nn = await s.page.evaluate("() => window.__nn")
+                ARTIFACTS.mkdir(exist_ok=True)
+                await s.page.screenshot(path=ARTIFACTS / "cluster-chromium-stroke.png", full_page=True)
+                if nn.get("sent") is None:  # the canvas sent nothing
+                    out.append(dict(ok=True, missed=True, session="chromium", error="", retries=0))
+                    break
                 out.append(dict(ok=False, session="chromium", error=f"{type(e).__name__}: {e}"[:200], retries=0))
                 return
         await s.clear()
