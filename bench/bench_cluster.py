@@ -85,24 +85,37 @@ def cpu_of(pids) -> float:
 
 
 class Setup:
-    def __init__(self, name: str, url: str, roots: list[int], pg_pid: int | None):
-        self.name, self.url, self.roots, self.pg_pid = name, url, roots, pg_pid
+    def __init__(self, name: str, url: str, roots: list[int], pg_pid: int | None, proxy_pid: int | None = None):
+        self.name, self.url, self.roots, self.pg_pid, self.proxy_pid = name, url, roots, pg_pid, proxy_pid
 
     def cpu(self) -> float:
         pids = list(self.roots) + (tree_pids(self.pg_pid) if self.pg_pid else [])
         return cpu_of(pids)
 
+    def proxy_cpu(self) -> float:
+        return cpu_of([self.proxy_pid]) if self.proxy_pid else 0.0
+
+
+def measured(setup: Setup, fn):
+    """Wrap a workload: adds the setup's CPU (and HAProxy's part of it) over the call to its record."""
+    async def run(*args, **kwargs):
+        c0, p0 = setup.cpu(), setup.proxy_cpu()
+        rec = await fn(setup, *args, **kwargs)
+        rec.update(cpu_s=setup.cpu() - c0, proxy_cpu_s=setup.proxy_cpu() - p0)
+        rec["cpu_ms_per_unit"] = 1000 * rec["cpu_s"] / max(1, rec["n"])
+        return rec
+    return run
+
 
 # ------------------------------------------------------------------------------------ workloads
 async def drawing_phase(setup: Setup, sessions, digits, seconds: float, rng) -> dict:
     out: list = []
-    c0, t0 = setup.cpu(), time.perf_counter()
+    t0 = time.perf_counter()
     until = t0 + seconds
     await asyncio.gather(*(cc.draw_for(s, digits, until, random.Random(rng.random()), out) for s in sessions))
-    cpu, wall = setup.cpu() - c0, time.perf_counter() - t0
     ok = sum(r["ok"] for r in out)
-    return dict(setup=setup.name, what="drawing", n=ok, lost=len(out) - ok, cpu_s=cpu, wall_s=wall,
-                cpu_ms_per_unit=1000 * cpu / max(1, ok), errors=sum(len(s.errors) for s in sessions))
+    return dict(setup=setup.name, what="drawing", n=ok, lost=len(out) - ok, wall_s=time.perf_counter() - t0,
+                errors=sum(len(s.errors) for s in sessions))
 
 
 async def visit_all(setup: Setup, name: str, keep_open: bool = False):
@@ -127,15 +140,12 @@ async def warm_up(setup: Setup, replicas: int) -> None:
 
 
 async def page_views(setup: Setup, n_sessions: int = 5) -> dict:
-    c0 = setup.cpu()
     views, errors = 0, 0
     for i in range(n_sessions):
         s, v = await visit_all(setup, f"{setup.name}-pv{i}")
         views += v
         errors += len(s.errors)
-    cpu = setup.cpu() - c0
-    return dict(setup=setup.name, what="page view", n=views, cpu_s=cpu, cpu_ms_per_unit=1000 * cpu / views,
-                errors=errors)
+    return dict(setup=setup.name, what="page view", n=views, errors=errors)
 
 
 async def training(setup: Setup, runs: int = 3, timeout: float = 300) -> dict:
@@ -144,7 +154,7 @@ async def training(setup: Setup, runs: int = 3, timeout: float = 300) -> dict:
     t = cc.ProxySession(setup.url, "train", f"{setup.name}-trainer")
     await t.open(require_canvas=False)
     submit = t.widgets["Start training"][1]
-    c0, t0 = setup.cpu(), time.perf_counter()
+    t0 = time.perf_counter()
     steps = []
     for _ in range(runs):
         await t.rerun([(submit, "trigger_value", True)])
@@ -158,10 +168,10 @@ async def training(setup: Setup, runs: int = 3, timeout: float = 300) -> dict:
             if m:
                 steps.append(int(m.group(1).replace(",", "")))
                 break
-    cpu, wall = setup.cpu() - c0, time.perf_counter() - t0
+    wall = time.perf_counter() - t0
     await t.close_quietly()
     return dict(setup=setup.name, what="training step", n=sum(steps), runs=runs, steps_per_run=max(steps),
-                cpu_s=cpu, wall_s=wall, cpu_ms_per_unit=1000 * cpu / sum(steps), errors=len(t.errors))
+                wall_s=wall, errors=len(t.errors))
 
 
 # ------------------------------------------------------------------------------------ capacity
@@ -205,7 +215,8 @@ async def run(args) -> dict:
         pg = state["db"]["pid"]
         setups = {"solo": Setup("solo", solo_url, [solo_proc.pid], pg),
                   "cluster": Setup("cluster", f"http://127.0.0.1:{port}",
-                                   [state["proxy"]["pid"], *(r["pid"] for r in state["replicas"])], pg)}
+                                   [state["proxy"]["pid"], *(r["pid"] for r in state["replicas"])], pg,
+                                   proxy_pid=state["proxy"]["pid"])}
         print(f"up: solo {solo_url}, cluster http://127.0.0.1:{port} (2 replicas, HAProxy, PostgreSQL)")
         await warm_up(setups["solo"], 1)
         await warm_up(setups["cluster"], 2)
@@ -221,18 +232,18 @@ async def run(args) -> dict:
         rng = random.Random(1)
         for rnd in range(args.rounds):
             for name in (("solo", "cluster") if rnd % 2 == 0 else ("cluster", "solo")):
-                ph = await drawing_phase(setups[name], sessions[name], digits, args.phase, rng)
+                ph = await measured(setups[name], drawing_phase)(sessions[name], digits, args.phase, rng)
                 results["phases"].append(ph)
                 print(json.dumps(ph))
         for ss in sessions.values():
             for s in ss:
                 await s.close_quietly()
         for name in ("solo", "cluster", "cluster", "solo"):
-            ph = await page_views(setups[name])
+            ph = await measured(setups[name], page_views)()
             results["phases"].append(ph)
             print(json.dumps(ph))
         for name in ("solo", "cluster", "cluster", "solo"):
-            ph = await training(setups[name])
+            ph = await measured(setups[name], training)()
             results["phases"].append(ph)
             print(json.dumps(ph))
     finally:
@@ -252,7 +263,9 @@ def summarize(results, args) -> dict:
     table = {}
     for what in ("drawing", "page view", "training step"):
         solo, clus = pooled("solo", what), pooled("cluster", what)
-        table[what] = dict(solo_ms=solo, cluster_ms=clus, overhead=clus / solo if solo else None)
+        ph = [p for p in results["phases"] if p["setup"] == "cluster" and p["what"] == what]
+        proxy = 1000 * sum(p["proxy_cpu_s"] for p in ph) / max(1, sum(p["n"] for p in ph))
+        table[what] = dict(solo_ms=solo, cluster_ms=clus, proxy_ms=proxy, overhead=clus / solo if solo else None)
     steps = max(p["steps_per_run"] for p in results["phases"] if p["what"] == "training step")
     cap = capacity(table["drawing"]["cluster_ms"], table["page view"]["cluster_ms"],
                    table["training step"]["cluster_ms"], steps, args)
@@ -263,9 +276,9 @@ def summarize(results, args) -> dict:
 
 def print_report(s, args):
     print("\nserver CPU per unit of work (ms), 1 replica direct vs 2 replicas behind HAProxy, same run:")
-    print(f"{'':16}{'1 replica':>11}{'2 + HAProxy':>13}{'ratio':>8}")
+    print(f"{'':16}{'1 replica':>11}{'2 + HAProxy':>13}{'of which HAProxy':>18}{'ratio':>8}")
     for what, r in s["per_unit"].items():
-        print(f"{what:16}{r['solo_ms']:11.1f}{r['cluster_ms']:13.1f}{r['overhead']:8.2f}")
+        print(f"{what:16}{r['solo_ms']:11.1f}{r['cluster_ms']:13.1f}{r['proxy_ms']:18.2f}{r['overhead']:8.2f}")
     print(f"(ratio = overhead of the proxy and the second replica per unit of work; lost drawings {s['lost']}, "
           f"errors {s['errors']}; a quick run on the sample = {s['steps_per_quick_run']} steps)")
     print(f"\ncapacity (draw every {args.draw_every:g} s, a page every {args.page_every:g} s, a fifth train at once and "
