@@ -77,9 +77,9 @@ def cluster():
     why = _missing()
     if why:
         no_service(why)  # a skip locally, a failure under NNSCRATCH_REQUIRE_SERVICES=1 (CI)
+    port = free_port()
     run_dir = Path(tempfile.mkdtemp(prefix="nnscratch-cluster-"))  # directly in /tmp: the postgres user can reach it
     os.chmod(run_dir, 0o755)
-    port = free_port()
     r = cluster_cmd(run_dir, "up", "--replicas", "2", "--port", str(port), "--bind", "127.0.0.1")
     try:
         assert r.returncode == 0, f"up failed: {r.stderr.strip()} (logs in {run_dir})"
