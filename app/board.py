@@ -104,24 +104,48 @@ def md(text) -> str:
 
 
 # ---------------------------------------------------------------------------------------- runs end
-def save_when_done(w, who: Me, port=None) -> None:
-    """Save ``w`` to the board when it ends, whatever the ending, from a thread of its own: the page
-    may be gone by then. The result (``nnscratch.store.Pending``) is kept as ``w.board_save``."""
-    w.board_save, w.board_saving = None, True
+class BoardSave:
+    """Where one finished run stands on the board: saving, saved, waiting for the board, not saved."""
+
+    def __init__(self, run_id: int):
+        self.run_id = run_id  # the worker's id
+        self.busy = True
+        self.pending = None  # nnscratch.store.Pending once the store has answered
+
+    def status(self) -> tuple[str, str] | None:
+        """(kind, message): "ok", "wait" or "error"; None while saving or for a run with nothing to save."""
+        p = self.pending
+        if p is None:
+            return None
+        if p.state == "saved":
+            return "ok", f"Saved to the class board (run {p.run_id})."
+        if p.state == "waiting":
+            return "wait", "The class board is offline: this run is kept here and saved when it is back."
+        return "error", f"This run was not saved to the class board: {p.message}"
+
+    @property
+    def waiting(self) -> bool:
+        return self.busy or (self.pending is not None and self.pending.state == "waiting")
+
+
+def save_when_done(w, who: Me, port=None) -> BoardSave:
+    """Save ``w`` to the board when it ends, whatever the ending, from the run's own thread (the page
+    may be gone by then); the returned BoardSave says how it went."""
+    save = BoardSave(w.id)
     who.worker = w
     where = server_name(port or _port())
 
-    def watch():
-        w.join()
+    def on_done(w):
         try:
             rec = run_record(w, who, where)
-            w.board_save = store().save_run_or_queue(rec) if rec is not None else None
+            save.pending = store().save_run_or_queue(rec) if rec is not None else None
         except Exception:  # noqa: BLE001 - a save must never take the server down; the run stays in the session
             log.exception("saving run %s to the class board failed", w.id)
         finally:
-            w.board_saving = False
+            save.busy = False
 
-    threading.Thread(target=watch, name=f"nnscratch-save-{w.id}", daemon=True).start()
+    w.when_done(on_done)
+    return save
 
 
 def run_record(w, who: Me, server: str) -> RunRecord | None:
@@ -134,24 +158,6 @@ def run_record(w, who: Me, server: str) -> RunRecord | None:
                      status=w.status, history=rows, train_acc=last.get("train_acc"), val_acc=w.last_val_acc(),
                      test_acc=w.test_accuracy, duration_s=last.get("elapsed"),
                      samples_per_s=last.get("samples_per_s"), model=w.net.to_bytes(), name=w.name, server=server)
-
-
-def saving(w) -> bool:
-    """True while a finished run's save is under way or waiting for the board to come back."""
-    p = getattr(w, "board_save", None)
-    return bool(getattr(w, "board_saving", False)) or (p is not None and p.state == "waiting")
-
-
-def save_status(w) -> tuple[str, str] | None:
-    """(kind, message) about a finished run's place on the board: "ok", "wait" or "error"; None if nothing to say."""
-    p = getattr(w, "board_save", None)
-    if p is None:
-        return None
-    if p.state == "saved":
-        return "ok", f"Saved to the class board (run {p.run_id})."
-    if p.state == "waiting":
-        return "wait", "The class board is offline: this run is kept here and saved when it is back."
-    return "error", f"This run was not saved to the class board: {p.message}"
 
 
 def _port():

@@ -75,8 +75,8 @@ def start(recipe: Recipe, arrays: TrainingArrays, data_label: str):
     session_runs().add(w)
     s["worker"] = w
     s["run_model_token"] = s["model_token"]  # a model loaded while it runs is not replaced at the end
+    s["board_save"] = board.save_when_done(w, board.me())  # to the class board when it ends, however it ends
     w.start()
-    board.save_when_done(w, board.me())  # to the class board when it ends, however it ends
     return w
 
 

@@ -143,7 +143,10 @@ def _run_status():
         return
     live = not w.done
 
-    @st.fragment(run_every=1.0 if live else (3.0 if board.saving(w) else None))
+    save = state().get("board_save")
+    save = save if save is not None and save.run_id == w.id else None
+
+    @st.fragment(run_every=1.0 if live else (3.0 if save is not None and save.waiting else None))
     def status_line():
         runs.reclaim()  # ticks while a run is live, also after the browser reconnected
         snap = w.snapshot()
@@ -156,7 +159,7 @@ def _run_status():
             st.rerun()
         else:
             st.caption(f"Last run: {snap['status']}, step {snap['step']} / {snap['total_steps']}")
-            saved = board.save_status(w)
+            saved = save.status() if save is not None else None
             if saved:
                 {"ok": st.caption, "wait": st.warning, "error": st.error}[saved[0]](saved[1])
 

@@ -72,6 +72,7 @@ class TrainingWorker:
         self._limiter = limiter if limiter is not None else get_limiter()
         self._fit = fit_fn or fit
         self._stop_timer: threading.Timer | None = None
+        self._when_done: list = []  # callables run in this run's thread once it has ended
         self._lock = threading.Lock()
         self._rows: list = []
         self._status = QUEUED
@@ -108,6 +109,15 @@ class TrainingWorker:
         timer, self._stop_timer = self._stop_timer, None
         if timer is not None:
             timer.cancel()
+
+    def when_done(self, fn) -> None:
+        """Call ``fn(self)`` once the run has ended, however it ends, from the run's own thread (at once if
+        it already has). For what must happen even when nobody is looking, like saving the run."""
+        with self._lock:
+            if not self._done.is_set():
+                self._when_done.append(fn)
+                return
+        fn(self)
 
     def pause(self) -> None:
         if not self.done:
@@ -239,7 +249,14 @@ class TrainingWorker:
             if got_slot:
                 self._limiter.release(self)
             self._time.finished = time.time()
-            self._done.set()
+            with self._lock:
+                self._done.set()
+                callbacks, self._when_done = self._when_done, []
+            for fn in callbacks:
+                try:
+                    fn(self)
+                except Exception:  # noqa: BLE001 - a callback's failure must not hide the run's result
+                    log.exception("a when_done callback of training worker %s failed", self.id)
 
     def _finish_model(self, status: str) -> None:
         """Measure test accuracy and record how the model was made in its metadata."""

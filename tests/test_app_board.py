@@ -28,11 +28,13 @@ def page(path="app/pages/class_board.py", **params):
     return at
 
 
-def wait_saved(w, timeout=30):
+def wait_saved(at, timeout=30):
+    """The session's run's store answer (nnscratch.store.Pending) once its save has finished."""
+    save = at.session_state["board_save"]
     deadline = time.time() + timeout
-    while time.time() < deadline and (getattr(w, "board_saving", True) or getattr(w, "board_save", None) is None):
+    while time.time() < deadline and save.busy:
         time.sleep(0.05)
-    return w.board_save
+    return save.pending
 
 
 def test_nickname_from_the_url_is_cleaned_and_a_finished_run_reaches_the_board():
@@ -45,7 +47,7 @@ def test_nickname_from_the_url_is_cleaned_and_a_finished_run_reaches_the_board()
     at.run()
     w = at.session_state["worker"]
     assert w.join(60) and w.status == "completed"
-    saved = wait_saved(w)
+    saved = wait_saved(at)
     assert saved.state == "saved", saved.message
     run = get_store().get_run(saved.run_id, owner=at.session_state["board_me"].token)
     assert run.nickname == "<b>Ada</b>" and run.mine and run.recipe["hidden"] == [16] and run.has_model
@@ -103,7 +105,7 @@ def test_a_run_ending_while_postgres_is_down_is_saved_when_it_is_back(pg_server,
         at.run()
         w = at.session_state["worker"]
         assert w.join(60) and w.status == "completed"
-        pending = wait_saved(w)
+        pending = wait_saved(at)
         assert pending.state == "waiting"
         at.run()
         assert any("class board is offline" in x.value for x in at.sidebar.warning)

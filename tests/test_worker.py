@@ -185,3 +185,20 @@ def test_real_fit_runs_in_the_worker():
     assert w.status == "completed", w.error
     assert w.n_rows() >= 1 and w.test_accuracy is not None
     assert w.snapshot()["step"] == w.total_steps
+
+
+def test_when_done_runs_once_for_every_ending_in_the_runs_thread_or_at_once_if_already_ended():
+    seen = []
+    w = make(steps=20)
+    w.when_done(lambda w: seen.append((w.status, threading.current_thread().name)))
+    w.start()
+    assert w.join(5)
+    assert seen == [("completed", f"nnscratch-train-{w.id}")]
+    w.when_done(lambda w: seen.append(("late", threading.current_thread().name)))
+    assert seen[-1] == ("late", threading.current_thread().name)  # already ended: called at once
+    stopped = make(steps=10_000, step_time=0.01)
+    stopped.when_done(lambda w: seen.append(w.status))
+    stopped.start()
+    wait_for(lambda: stopped.n_rows() > 0)
+    stopped.stop()
+    assert stopped.join(5) and seen[-1] == "stopped"
