@@ -24,14 +24,12 @@ import atexit
 import gc
 import logging
 import os
-import threading
 import time
 
 import streamlit as st
 
 log = logging.getLogger("nnscratch.app")
 EXIT_TIMEOUT = 12.0  # s; deploy/cluster and the systemd unit SIGKILL after 20 s
-SAVE_THREAD_PREFIX = "nnscratch-save-"  # app/board.py's save threads' names
 
 ENV = "NNSCRATCH_SERVER_NAME"
 HEADER, COOKIE = "X-Nnscratch-Affinity", "NNSCRATCH_MOVED"
@@ -74,8 +72,10 @@ def save_runs_at_exit(timeout: float = EXIT_TIMEOUT) -> int:
     """End every run of this process and wait (at most ``timeout`` s) for their saves; the count.
 
     Runs at interpreter exit (after Streamlit's SIGTERM shutdown), while the daemon threads that
-    train and save still run. The workers are found by type: runs of sessions whose browser has gone
-    (kept for a reconnect) belong to no live session, so no session registry has them all."""
+    train still run. A run's save to the board is its ``when_done`` hook, run in the run's own
+    thread, so joining the run waits for its save. The workers are found by type: runs of sessions
+    whose browser has gone (kept for a reconnect) belong to no live session, so no session registry
+    has them all."""
     from nnscratch.worker import TrainingWorker
 
     live = [o for o in gc.get_objects() if isinstance(o, TrainingWorker) and o.alive]
@@ -84,9 +84,6 @@ def save_runs_at_exit(timeout: float = EXIT_TIMEOUT) -> int:
     deadline = time.monotonic() + timeout
     for w in live:
         w.join(max(0.0, deadline - time.monotonic()))
-    for t in threading.enumerate():
-        if t.name.startswith(SAVE_THREAD_PREFIX):
-            t.join(max(0.0, deadline - time.monotonic()))
     if live:
         log.warning("stopping: ended %d training run(s) and saved them to the class board", len(live))
     return len(live)
