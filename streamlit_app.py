@@ -15,7 +15,7 @@ from app import timing
 
 timing.mark_run_start()  # for the server-side timing of a drawing
 
-from app import runs, session, ui  # noqa: E402
+from app import replica, runs, session, ui  # noqa: E402
 
 present = ui.init_presenter()  # ?present=1 or the sidebar toggle
 # "auto": expanded on wide screens, collapsed on phones (where it would cover the whole page). The
@@ -42,6 +42,7 @@ ui.style()
 if runs.adopt_finished():
     st.toast("Training finished: your model is now the current model.", icon=":material/check_circle:")
 ui.show_flash()
+replica.check_moved()  # behind deploy/cluster: say so when a tab lands on another replica
 try:
     page.run()
 finally:

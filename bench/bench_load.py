@@ -198,6 +198,7 @@ class ProtocolSession:
         self.session_id = ""
         self.pages: dict = {}
         self.errors: list = []
+        self.headers: dict = {}  # extra handshake headers (bench/cluster_client.py sends its cookies)
 
     def _context(self):
         m = BackMsg()
@@ -214,7 +215,8 @@ class ProtocolSession:
 
         protocols = ["streamlit", "none", resume] if resume else ["streamlit"]
         self.ws = await websockets.connect(self.ws_url, max_size=None, compression=None, open_timeout=60,
-                                           subprotocols=protocols, ping_interval=None)
+                                           subprotocols=protocols, ping_interval=None,
+                                           additional_headers=self.headers or None)
         m = self._context()
         m.rerun_script.page_name = self.page_name
         m.rerun_script.widget_states.SetInParent()
@@ -250,7 +252,7 @@ class ProtocolSession:
                     self.canvas_fragment = msg.delta.fragment_id
                 if et == "metric" and el.metric.label == "Prediction" and t_pred is None:
                     t_pred, value = time.perf_counter(), el.metric.body
-                if et in ("markdown", "alert", "metric", "heading", "text"):
+                if et in ("markdown", "alert", "metric", "heading", "text", "html"):
                     part = getattr(el, et)
                     self.texts.append(" ".join(str(getattr(part, f, "")) for f in ("label", "body")).strip())
                 if et and getattr(getattr(el, et), "id", ""):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 QUEUED, RUNNING, PAUSED = "queued", "running", "paused"
 COMPLETED, STOPPED, DIVERGED, ERROR = "completed", "stopped", "diverged", "error"
 FINAL_STATES = (COMPLETED, STOPPED, DIVERGED, ERROR)
+
+_STARTED: "weakref.WeakSet[TrainingWorker]" = weakref.WeakSet()  # every started run of this process
 # "Watch it learn": a run that computes faster than this is stretched to about this many seconds.
 WATCH_SECONDS = 20.0
 
@@ -95,6 +98,7 @@ class TrainingWorker:
 
     # -- control -----------------------------------------------------------------------------------
     def start(self) -> "TrainingWorker":
+        _STARTED.add(self)
         self._thread.start()
         return self
 
@@ -318,6 +322,12 @@ class TrainingWorker:
             "test_accuracy": self.test_accuracy,
             "val_accuracy": self.last_val_acc(),
         })
+
+
+def running_workers() -> list:
+    """The runs of this process whose thread is still alive, whoever started them (a server stopping
+    ends them all, including those of sessions whose browser has gone)."""
+    return [w for w in list(_STARTED) if w.alive]
 
 
 def live_threads() -> list:
