@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from .appdriver import ALLOWED_SKIP_PREFIX, ARTIFACTS, AppDriver, record
+from .appdriver import ARTIFACTS, AppDriver, record
 from .test_browser_draw import PEN_FILE, canvas_strokes, pen_samples
+from datafiles import shared_absent
 from nnscratch.drawing.preprocess import CANVAS_SIZE
 
 PHONES = {"390x844": (390, 844), "360x640": (360, 640)}
@@ -46,7 +47,7 @@ def on_screen(page, locator) -> dict:
 
 def test_phone_sidebar_starts_closed_and_touch_drawn_pen_digits_are_read_on_screen(phone):
     if not PEN_FILE.exists():
-        pytest.skip(f"{ALLOWED_SKIP_PREFIX}: {PEN_FILE} is absent (a fresh clone has no ../shared)")
+        pytest.skip(shared_absent(PEN_FILE))
     app, page = phone, phone.page
     app.open("Draw")
     vp = page.viewport_size
