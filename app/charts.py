@@ -7,6 +7,8 @@ stroke, so they use these plain dicts instead.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 
@@ -163,3 +165,13 @@ def histogram_spec(title: str = "", height: int = 260) -> dict:
                          "y": {"field": "count", "type": "quantitative", "axis": _axis(title="pixels")},
                          "y2": {"datum": 0}}}
 
+
+
+def table_html(df: pd.DataFrame) -> str:
+    """A table that fits any screen, as HTML: on a narrow one each row becomes a card of "label: value"
+    lines (the CSS is in app/ui.py, class nns-table). Every cell is escaped: user text stays text."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    rows = "".join("<tr>" + "".join(f'<td data-label="{html.escape(str(c))}">{html.escape(str(v))}</td>'
+                                     for c, v in zip(df.columns, row)) + "</tr>"
+                   for row in df.itertuples(index=False))
+    return f'<table class="nns-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'

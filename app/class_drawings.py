@@ -87,8 +87,8 @@ def instructor() -> None:
                        file_name="class_drawings.csv", mime="text/csv", icon=":material/table:")
     st.caption("Both read back with `load_mnist` (and the Train page's upload). From a shell: "
                "`python -m nnscratch class export-drawings DIR`.")
-    w = session.state()["worker"]
-    if w is not None and getattr(w, "teach", None) and w.done and w.teach["whose"] == "the room's":
+    w = teach.finished_teaching("the room's")
+    if w is not None:
         teach.teach_result(w)
     if runs.running() is not None:
         st.caption("A run of yours is going; teaching can start when it ends.")

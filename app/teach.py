@@ -202,8 +202,17 @@ def start_teaching(rows, base_net, whose: str):
 
     w = worker.TrainingWorker(net, arrays, recipe, fit_fn=fit_fn, owner=runs._session_id(),
                               name=net.meta["name"], data_label=f"{len(y)} drawings ({whose})")
-    w.teach = {"whose": whose, "n": int(len(y)), "n_learn": int(len(learn)), "n_held": int(len(held))}
     runs.start_worker(w)
+    state()["teaching"] = {"run": w.id, "whose": whose}  # which of the session's runs teaches, and whose drawings
+    return w
+
+
+def finished_teaching(whose: str | None = None):
+    """The session's run if it taught the model drawings (``whose``, if given) and has ended; else None."""
+    s = state()
+    w, t = s["worker"], s.get("teaching")
+    if w is None or not w.done or t is None or t["run"] != w.id or (whose is not None and t["whose"] != whose):
+        return None
     return w
 
 

@@ -213,6 +213,17 @@ a:focus-visible, button:focus-visible, [role="radio"]:focus-visible, [role="swit
    same (CSS zoom), so the network gets the same drawing (bench/bench_canvas_size.py). */
 @media (max-width: 640px) and (max-height: 760px) { .st-key-draw-canvasbox { zoom: 0.8572; } }
 @media (max-width: 330px) { .st-key-draw-canvasbox { zoom: 0.8572; } }
+/* Tables that fit any screen (charts.table_html): rows become cards on a phone, long words wrap */
+.nns-table { width: 100%; border-collapse: collapse; }
+.nns-table th, .nns-table td { text-align: left; padding: 0.3rem 0.6rem; border-bottom: 1px solid #e0e0e0;
+  overflow-wrap: anywhere; vertical-align: top; }
+.nns-table th { font-weight: 600; border-bottom: 2px solid #ccc; }
+@media (max-width: 640px) {
+  .nns-table thead { display: none; }
+  .nns-table tr { display: block; border-bottom: 2px solid #ccc; padding: 0.4rem 0; }
+  .nns-table td { display: block; border: none; padding: 0.05rem 0.3rem; }
+  .nns-table td::before { content: attr(data-label) ": "; font-weight: 600; }
+}
 </style>
 """
 

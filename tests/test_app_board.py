@@ -56,8 +56,11 @@ def test_nickname_from_the_url_is_cleaned_and_a_finished_run_reaches_the_board()
     at.switch_page("app/pages/class_board.py")
     at.run()
     assert not at.exception and at.title[0].value == "Class board"
-    df = at.dataframe[0].value
-    assert saved.run_id in list(df["#"]) and "<b>Ada</b> (you)" in list(df["Nickname"])
+    pick = at.multiselect(key="board_pick")
+    assert any(o.startswith(f"#{saved.run_id} <b>Ada</b> (you) · ") for o in pick.options), pick.options
+    at.multiselect(key="board_pick").select(saved.run_id)
+    at.run()
+    assert not at.exception and any(f"Run {saved.run_id}" in h.value for h in at.subheader)
 
 
 @pytest.mark.parametrize("params, expect", [

@@ -99,8 +99,9 @@ def test_my_drawings_teach_shows_before_and_after_and_adopts_the_model():
     [b for b in at.button if b.label == "Teach it my handwriting"][0].click()
     at.run()
     w = at.session_state["worker"]
-    assert w.teach["n"] == 60 and w.teach["n_held"] == 10  # 6 per digit: 1 held out of each
+    assert at.session_state["teaching"]["run"] == w.id and w.data_label.startswith("60 drawings")
     assert w.join(120) and w.status == "completed", w.error
+    assert w.net.meta["fine_tune"]["n_heldout"] == 10  # 6 per digit: 1 held out of each
     at.run()
     at.run()  # the finished run is adopted on the next full run
     assert not at.exception, [e.value for e in at.exception]
@@ -142,7 +143,8 @@ def test_class_page_shows_the_room_and_the_instructor_teaches_and_exports(monkey
     [b for b in at.button if b.label == "Teach the current model the room's handwriting"][0].click()
     at.run()
     w = at.session_state["worker"]
-    assert w.teach["whose"] == "the room's" and w.teach["n"] == 40  # everyone's, not only the instructor's
+    assert at.session_state["teaching"] == {"run": w.id, "whose": "the room's"}
+    assert w.data_label.startswith("40 drawings")  # everyone's, not only the instructor's
     assert w.join(120) and w.status == "completed", w.error
     at.run()
     at.run()

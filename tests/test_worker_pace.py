@@ -45,8 +45,8 @@ def test_a_paced_run_lasts_about_the_pace_and_its_waits_are_not_training_time():
     last = paced.last_row()
     assert last["elapsed"] == pytest.approx(snap["compute"])
     assert last["samples_per_s"] == pytest.approx(last["samples"] / last["elapsed"])
-    # samples/s of the paced run is the engine's speed, not diluted by the waits (same order as unpaced)
-    assert last["samples_per_s"] > 0.3 * fast.last_row()["samples_per_s"], (last, fast.last_row())
+    # samples/s of the paced run is the engine's speed, not diluted by the waits: far above samples / wall
+    assert last["samples_per_s"] > 5 * last["samples"] / paced_wall, (last, paced_wall)
     rows = paced.rows()
     assert all(b["elapsed"] >= a["elapsed"] for a, b in zip(rows, rows[1:])), "elapsed must not go back"
 

@@ -38,16 +38,20 @@ def recipe_text(r) -> str:
             f"batch {batch} · {d.get('epochs')} epochs" + (" · augmented" if d.get("augment") else ""))
 
 
+def who(r) -> str:
+    return r.nickname + (" (you)" if r.mine else "")
+
+
 def table(runs) -> pd.DataFrame:
     return pd.DataFrame({
         "#": [r.id for r in runs],
-        "Nickname": [r.nickname + (" (you)" if r.mine else "") for r in runs],
-        "Test acc.": [None if r.test_acc is None else 100 * r.test_acc for r in runs],
-        "Val. acc.": [None if r.val_acc is None else 100 * r.val_acc for r in runs],
+        "Nickname": [who(r) for r in runs],
+        "Test acc.": [ui.fmt_pct(r.test_acc, 2) for r in runs],
+        "Val. acc.": [ui.fmt_pct(r.val_acc, 2) for r in runs],
         "Recipe": [recipe_text(r) for r in runs],
         "Status": [r.status for r in runs],
         "Duration": [ui.format_duration(r.duration_s) for r in runs],
-        "When (UTC)": [pd.Timestamp(r.created_at, unit="s") for r in runs],
+        "When (UTC)": [time.strftime("%H:%M:%S", time.gmtime(r.created_at)) for r in runs],
     })
 
 
@@ -156,19 +160,14 @@ def board_page():
     if only_mine:
         runs = sorted((r for r in b.mine if (r.data_kind, r.data_label) == current),
                       key=lambda r: -(r.test_acc if r.test_acc is not None else -1))
-    event = st.dataframe(
-        table(runs), hide_index=True, width="stretch", key="board_table", on_select="rerun",
-        selection_mode="multi-row",
-        column_config={"Test acc.": st.column_config.NumberColumn(format="%.2f %%"),
-                       "Val. acc.": st.column_config.NumberColumn(format="%.2f %%"),
-                       "When (UTC)": st.column_config.DatetimeColumn(format="HH:mm:ss"),
-                       "Recipe": st.column_config.TextColumn(width="large")})
-    st.caption("Select rows (left edge) to compare runs, load a model or try a recipe.")
-
-    chosen = [runs[i] for i in event.selection.rows if i < len(runs)]
-    if len(chosen) > MAX_COMPARE:
-        st.info(f"Comparing the first {MAX_COMPARE} of the {len(chosen)} runs you selected.")
-        chosen = chosen[:MAX_COMPARE]
+    # An HTML table, not st.dataframe: it fits a phone (rows become cards) and hides nothing sideways.
+    st.html(charts.table_html(table(runs)))
+    by_id = {r.id: r for r in runs}
+    picked_ids = st.multiselect(
+        f"Pick runs to compare (up to {MAX_COMPARE}), load a model or try a recipe", list(by_id),
+        format_func=lambda i: f"#{i} {who(by_id[i])} · {ui.fmt_pct(by_id[i].test_acc, 2)}",
+        max_selections=MAX_COMPARE, key="board_pick", placeholder="Choose runs by number")
+    chosen = [by_id[i] for i in picked_ids]
 
     if chosen:
         compare(chosen)

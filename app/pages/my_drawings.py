@@ -18,8 +18,8 @@ GALLERY_MAX = 120
 
 def teach_section(rows) -> None:
     st.subheader("Teach it my handwriting")
-    w = s["worker"]
-    if w is not None and getattr(w, "teach", None) and w.done:
+    w = teach.finished_teaching()
+    if w is not None:
         teach.teach_result(w)
     live = runs.running()
     if live is not None:
@@ -94,6 +94,7 @@ except StoreError as e:
 if not mine:
     st.info("No drawings yet. On the **Draw** page, tap **Right** or the right digit under the answer: each "
             "labelled drawing is kept here (and nothing you do not label).", icon=":material/draw:")
+    st.page_link("app/pages/draw.py", label="Draw a digit", icon=":material/draw:")
 teach_section(mine)
 if mine:
     accuracy_by_digit(mine)

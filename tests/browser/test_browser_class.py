@@ -21,7 +21,6 @@ from .conftest import VIEWPORT, _start_server, _stop_group, _warm_up
 from .test_browser_draw import vertical_one
 from nnscratch.drawing.preprocess import CANVAS_SIZE
 
-ROW_HEIGHT = 35  # px: st.dataframe's header and row height at the default theme
 
 
 class BoardServer:
@@ -74,11 +73,12 @@ def person(browser, url, path):
 
 
 def pick_first_run(d) -> str:
-    """Click the top leaderboard row's checkbox; return the text shown for the picked run."""
-    grid = d.page.locator('[data-testid="stDataFrame"]').first
-    grid.wait_for()
-    box = grid.bounding_box()
-    d.page.mouse.click(box["x"] + 17, box["y"] + ROW_HEIGHT + ROW_HEIGHT / 2)
+    """Pick the top leaderboard run in the run picker; return the text shown for the picked run."""
+    picker = d.page.locator('[data-testid="stMultiSelect"]').first
+    picker.wait_for()
+    picker.click()
+    d.page.get_by_role("option").first.click()
+    d.page.keyboard.press("Escape")
     heading = d.page.locator('[data-testid="stMain"] h3', has_text=re.compile(r"^Run \d+"))
     heading.wait_for()
     d.wait_idle()

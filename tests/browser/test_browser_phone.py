@@ -63,7 +63,7 @@ def test_phone_sidebar_starts_closed_and_touch_drawn_pen_digits_are_read_on_scre
     samples = pen_samples(per_class=1)  # one real digit of each class, from the held-out writers
     from nnscratch import Network
     from nnscratch.drawing import pendigits
-    from tests.browser.test_browser_draw import SHIPPED_MODEL
+    from app.resources import SHIPPED_MODEL_PATH as SHIPPED_MODEL
 
     results = []
     for s in samples:

@@ -45,6 +45,8 @@ KEYBOARD_TARGETS = {
     "Draw": ("button", "Clear"),
     "Evaluate": ("button", "Random digit"),
     "How it works": ("spinbutton", "Test index"),
+    "Class": ("switch", "Presenter view"),
+    "My drawings": ("link", "Draw a digit"),  # a new session has no drawings yet
 }
 
 

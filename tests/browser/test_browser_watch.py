@@ -25,7 +25,7 @@ def watch_run(app, timeout: float = 120.0) -> dict:
             if t_start is None and p["status"] == "running":
                 t_start = now
             seen.append((now, p["step"], p["status"]))
-            if p["status"] == "completed":
+            if p["status"] == "completed" and t_start is not None:  # not the panel of the run before
                 t_end = now
                 break
         app.page.wait_for_timeout(100)  # polling interval
