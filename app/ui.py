@@ -200,9 +200,10 @@ a:focus-visible, button:focus-visible, [role="radio"]:focus-visible, [role="swit
   .st-key-draw-canvasbox { order: 1; padding-top: 0; }
   .st-key-draw-answer { order: 2; flex-direction: row; align-items: baseline; gap: 1.5rem; min-height: 4.2rem; }
   .st-key-draw-actions { order: 3; }
-  .st-key-draw-bars { order: 4; }
-  .st-key-draw-seen { order: 5; }
-  .st-key-draw-hint { order: 6; }
+  .st-key-draw-label { order: 4; }  /* Right / Wrong? It's a …: under Clear, in thumb reach */
+  .st-key-draw-bars { order: 5; }
+  .st-key-draw-seen { order: 6; }
+  .st-key-draw-hint { order: 7; }
   div:has(> .st-key-draw-model) { order: 10; }
   .st-key-draw-result .st-key-draw-prediction [data-testid="stMetricValue"] { font-size: 3rem; }
   .st-key-draw-result [data-testid="stMetricValue"] { font-size: 2rem; }
