@@ -120,6 +120,8 @@ class Uploader:
             info.file_urls.file_id = file_id
             info.file_urls.upload_url = f"/_stcore/upload_file/{self.s.session_id}/{file_id}"
             info.file_urls.delete_url = info.file_urls.upload_url
+        if self.s.fragments.get(self.uploader):  # as the browser does for a widget inside an st.fragment
+            m.rerun_script.fragment_id = self.s.fragments[self.uploader]
         return m.SerializeToString()
 
     async def upload(self, files, timeout: float = 180.0) -> dict:

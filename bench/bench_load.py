@@ -233,6 +233,7 @@ class ProtocolSession:
         """Read ForwardMsgs until the script run finishes; returns (time prediction seen, value)."""
         t_pred, value = None, None
         self.texts, self.widgets = [], {}
+        self.fragments = getattr(self, "fragments", {})  # widget id -> the st.fragment it lives in ("" if none)
         while True:
             raw = await asyncio.wait_for(self.ws.recv(), ANSWER_TIMEOUT)
             msg = ForwardMsg.FromString(raw)
@@ -258,6 +259,7 @@ class ProtocolSession:
                 if et and getattr(getattr(el, et), "id", ""):
                     part = getattr(el, et)
                     self.widgets[getattr(part, "label", "") or part.id] = (et, part.id)
+                    self.fragments[part.id] = msg.delta.fragment_id
                 if et == "exception":
                     self.errors.append(f"exception: {el.exception.type}: {el.exception.message[:200]}")
                 if et == "alert" and el.alert.format == 1:  # Alert.ERROR

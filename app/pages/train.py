@@ -40,23 +40,39 @@ board.apply_recipe_link(fill_form)  # a shared recipe link (?hidden=...&lr=...) 
 s.setdefault("f_pace", "watch")
 
 def collect_upload() -> bool:
-    """Take the finished upload job's outcome into the session; True if there was one."""
+    """Take the finished upload job's outcome into the session; True if it read the data."""
     job = s.get("upload_job")
     if job is None or not job.finished:
         return False
     s["upload_job"] = None
     try:
         s["upload_arrays"] = job.outcome()
+        return True
     except NNScratchError as e:
         s["upload_error"] = str(e)
-    return True
+        return False
 
 
-def upload_status():
-    """Where the session's upload is: waiting for a parse slot, being read (with Cancel), read or refused."""
+def upload_box():
+    """The uploader and where its file is: waiting for a parse slot, being read (with Cancel), read or
+    refused. A fragment: an upload reruns only this box, so a room uploading at once (or a prankster's
+    twenty tabs) costs the server little; the whole page reruns once the data is read (the form and
+    the sidebar use it), or to start ticking while a file waits its turn."""
+    ups = st.file_uploader("MNIST-style data: Kaggle/Colab CSV, Keras .npz, the four IDX files (.gz) or "
+                           "a zip of <label>/ image folders", key="data_upload", accept_multiple_files=True)
+    up_id = tuple(u.file_id for u in ups or [])
+    if up_id and s.get("upload_id") != up_id:
+        s["upload_id"] = up_id  # a new file; a bad one is reported once, not on every rerun
+        s["upload_arrays"], s["upload_error"] = None, None
+        s["upload_name"] = " + ".join(u.name for u in ups)
+        with ui.show_errors("reading the upload"):
+            s["upload_job"] = uploads.start_reading(ups)
+            s["upload_job"].wait(2.0)  # most files are read (or refused) by now
+            if collect_upload() or s["upload_job"] is not None:
+                st.rerun()  # read: the whole page uses it; still waiting: the box must tick
     job = s.get("upload_job")
     if collect_upload():
-        st.rerun()  # it finished between two ticks: the whole page, whose form needs the new data
+        st.rerun()
     elif job is not None:
         ahead = (job.position or 1) - 1
         if job.state == "waiting":
@@ -66,8 +82,7 @@ def upload_status():
             st.info(f"Reading {s['upload_name']}…", icon=":material/hourglass_top:")
             st.progress(job.fraction, text=f"{job.fraction:.0%}")
         st.button("Cancel", key="upload_cancel", on_click=job.cancel, icon=":material/close:")
-        return
-    if s.get("upload_error"):
+    elif s.get("upload_error"):
         st.error(s["upload_error"], icon=":material/warning:")
     elif s.get("upload_arrays") is not None:
         a = s["upload_arrays"]
@@ -93,18 +108,7 @@ dcol1.radio("Training data", list(session.DATA_CHOICES), format_func=session.DAT
             key="data_source_widget", on_change=_data_changed)
 with dcol2:
     if s["data_source"] == "upload":
-        ups = st.file_uploader("MNIST-style data: Kaggle/Colab CSV, Keras .npz, the four IDX files (.gz) or "
-                               "a zip of <label>/ image folders", key="data_upload", accept_multiple_files=True)
-        up_id = tuple(u.file_id for u in ups or [])
-        if up_id and s.get("upload_id") != up_id:
-            s["upload_id"] = up_id  # a new file; a bad one is reported once, not on every rerun
-            s["upload_arrays"], s["upload_error"] = None, None
-            s["upload_name"] = " + ".join(u.name for u in ups)
-            with ui.show_errors("reading the upload"):
-                s["upload_job"] = uploads.start_reading(ups)
-                s["upload_job"].wait(2.0)  # most files are read by now; bigger ones report below
-                collect_upload()
-        st.fragment(run_every=0.5 if s.get("upload_job") is not None else None)(upload_status)()
+        st.fragment(run_every=0.5 if s.get("upload_job") is not None else None)(upload_box)()
     elif s["data_source"] == "mnist":
         st.caption("Loaded once for everyone on this server. The first load may download about 11 MB "
                    "(or reads the local cache); offline, use the built-in sample.")
