@@ -24,11 +24,10 @@ from .train import fit
 
 __all__ = ["fine_tune", "fine_tune_in_place", "holdout_split", "DEFAULTS", "check_digits"]
 
-# Measured with bench/tune_finetune.py (3 drawings per digit, 784-800-10 models): see notes/teach.md.
-# Of the settings tried there, these forgot MNIST least (lr 3e-4 forgot 2x more, 1e-3 4x more) in half
-# the time of 300 steps, and the tuning writers' error still fell to about a third (20.0 % -> 7.4 %).
+# Chosen with bench/tune_finetune.py on the training writers (3 drawings per digit): of the settings tried,
+# these forgot MNIST least while staying a few seconds per person; the README gives the table.
 DEFAULTS = dict(
-    steps=150,              # optimizer updates: ~4 CPU seconds for a 784-800-10 network
+    steps=150,              # optimizer updates
     batch_size=64,
     lr=1e-4,                # Adam; pretrained weights need small steps (a fresh run uses 1e-3)
     replay_fraction=0.75,   # share of each batch that is replayed MNIST rather than the drawings

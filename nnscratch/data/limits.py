@@ -5,7 +5,7 @@ file *claims* (a header, a zip directory, a line count, an image size) against t
 decoding, and never decompresses more than the content can need. MNIST itself is 70,000 digits;
 the limits leave a margin above that and refuse anything far beyond it with a one-line message.
 
-What one parse can hold at most, from these numbers (the bound ``notes/hostile.md`` states):
+What one parse can hold at most, from these numbers (the README states the bound):
 the input bytes, plus one decompressed stream or zip's members (``MAX_BYTES``, 256 MB, and at most
 ``MAX_RATIO`` times the compressed size), plus the parsed digits (``MAX_DIGITS`` x 785 bytes, 78.5 MB,
 twice while the split is made), plus one block of work (a few MB). An uncompressed upload is also
