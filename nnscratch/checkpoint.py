@@ -87,7 +87,7 @@ def load(source) -> Network:
 
     Raises ModelFileError with a one-line reason for a missing, truncated, foreign or inconsistent file.
     """
-    from .data.formats import read_npz
+    from .data.npz_format import read_npz
 
     if isinstance(source, (bytes, bytearray)):
         name, data = "uploaded model", bytes(source)

@@ -2,20 +2,12 @@
 
 import os
 import threading
-import time
 
 import pytest
 
 from nnscratch.errors import ConfigError
 from nnscratch.limiter import SlotLimiter
-
-
-def wait_for(pred, timeout=5.0):
-    t = time.time()
-    while not pred():
-        if time.time() - t > timeout:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.005)
+from test_worker import wait_for
 
 
 def test_limiter_caps_and_serves_in_order():

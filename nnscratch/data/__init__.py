@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataFormatError
-from .formats import reading, read_npz, splits_from_npz
+from .formats import reading
+from .npz_format import read_npz, splits_from_npz
 from .limits import MAX_BYTES
 from .layouts import Entry, folder_entries, parse_bytes, parse_tree
 from .mnist_cache import cache_dir, download_mnist

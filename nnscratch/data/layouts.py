@@ -19,7 +19,8 @@ import numpy as np
 from ..errors import DataFormatError
 from .csv_format import csv_columns, parse_csv
 from .budget import checkpoint
-from .formats import reading, gunzip, gunzip_head, idx_header, idx_kind, open_zip, parse_idx, read_dataset_npz, sniff, splits_from_npz
+from .formats import gunzip, gunzip_head, idx_header, idx_kind, parse_idx, reading, sniff
+from .npz_format import open_zip, read_dataset_npz, splits_from_npz
 from .image_format import PixelBudget, decode_image
 from .limits import MAX_BYTES, MAX_DIGITS, MAX_ZIP_DEPTH
 
