@@ -115,10 +115,10 @@ def presenter(kind, label):
         stats = (f"{b.online.get('online', 0)} online · {b.online.get('training', 0)} training now · "
                  f"{b.counts['runs']} runs by {b.counts['people']} people")
         st.html(f"<div class='big'>{html.escape(stats)}</div>")
-        rows = "".join(f"<tr><td>{i}</td><td>{html.escape(r.nickname)}</td><td>{ui.fmt_pct(r.test_acc, 2)}</td>"
-                       f"<td>{html.escape(recipe_text(r))}</td></tr>" for i, r in enumerate(b.leaderboard, 1))
-        st.html(f"<p>{html.escape(b.data_label or '')}: best test accuracy</p>"
-                f"<table><tr><th>#</th><th>who</th><th>test</th><th>recipe</th></tr>{rows}</table>")
+        top = pd.DataFrame({"#": range(1, len(b.leaderboard) + 1), "who": [r.nickname for r in b.leaderboard],
+                            "test": [ui.fmt_pct(r.test_acc, 2) for r in b.leaderboard],
+                            "recipe": [recipe_text(r) for r in b.leaderboard]})
+        st.html(f"<p>{html.escape(b.data_label or '')}: best test accuracy</p>" + charts.table_html(top))
         st.markdown("#### Latest runs")
         show_curves(b.latest, {r.id: r.history for r in b.latest}, big=True)
         class_drawings.room(big=True)
