@@ -77,6 +77,15 @@ class AppDriver:
             "() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
             " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }", timeout=timeout)
 
+    def wait_laid_out(self, timeout: float = ANSWER_TIMEOUT) -> None:
+        """Until the script run has finished and every chart on the page is drawn with a height (Vega
+        renders after the run ends, so measuring sizes right after it can find an empty chart box)."""
+        self.wait_idle(timeout)
+        self.page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=\"stMain\"] [data-testid=\"stVegaLiteChart\"]')]"
+            ".every(c => [...c.querySelectorAll('canvas, svg')].some(e => e.getBoundingClientRect().height > 0))",
+            timeout=timeout)
+
     def exceptions(self) -> list[str]:
         return self.page.locator('[data-testid="stException"]').all_inner_texts()
 

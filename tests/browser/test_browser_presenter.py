@@ -54,7 +54,7 @@ def test_presenter_mode_is_big_folded_and_kept_while_navigating(app):
     for title in PAGES:
         app.goto(title)  # through the top navigation bar
         assert "present=1" in page.url, f"presenter mode was lost on the way to {title}: {page.url}"
-        page.wait_for_timeout(800)
+        app.wait_laid_out()
         got = sizes(app)
         figures[title] = got
         assert got["min_text_px"] is None or got["min_text_px"] >= 24, f"{title}: text below 24 px: {got}"
@@ -91,7 +91,8 @@ def test_presenter_mode_is_big_folded_and_kept_while_navigating(app):
     page.locator('[data-testid="stExpandSidebarButton"]').click()
     page.get_by_text("Presenter mode").click()
     page.wait_for_url(lambda u: "present=" not in u, timeout=30_000)
-    app.wait_idle()
-    page.wait_for_timeout(500)
-    assert sizes(app)["min_text_px"] < 24, "presenter styles stayed after turning the mode off"
+    app.wait_laid_out()
+    # the styles go when the rerun replaces them: wait for that, and fail if it never happens
+    page.wait_for_function(f"() => {{ const m = ({SIZES_JS})().min_text_px; return m !== null && m < 24; }}",
+                           timeout=30_000)
     assert not app.exceptions()

@@ -55,8 +55,7 @@ def open_page(app: AppDriver, title: str, query: str = "") -> None:
     path = PAGES[title]
     app.page.goto(f"{app.base}/{'' if path == 'home' else path}{query}")
     app.title_locator().wait_for()
-    app.wait_idle()
-    app.page.wait_for_timeout(800)  # charts and equations finish laying out after the script run
+    app.wait_laid_out()
 
 
 def overflowing(app: AppDriver) -> list:
