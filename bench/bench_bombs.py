@@ -5,9 +5,13 @@
 
 What it does (one ``streamlit run streamlit_app.py``, headless, 127.0.0.1, a free port)
 - ``--drawers`` protocol sessions on the Draw page (``bench_load.ProtocolSession``: Streamlit's own
-  websocket protocol, real pen digits) draw continuously, in two phases of the same run:
-  **A** drawing only, then **B** drawing while ``--uploaders`` other sessions, all at the same moment,
-  upload a hostile file on the Train page ("A file you upload").
+  websocket protocol, real pen digits) draw continuously, in phases of the same run: **A** drawing
+  only, then **B** drawing while ``--uploaders`` other sessions, all at the same moment, upload a hostile
+  file on the Train page ("A file you upload"), in ``--bursts`` bursts spread over the phase. In each
+  phase every drawer starts at a random moment within one digit gap (a room does not put 30 pens down
+  in the same millisecond), and the first burst starts once everyone is drawing. Besides the phase's
+  p95, the strokes sent while a burst was going on (first PUT to the last uploader's message) get their
+  own p95, beside phase A's strokes sent at the same moments of its phase: the window that matters.
 - An upload is what the browser does: an HTTP PUT of the file (multipart, with the XSRF cookie and
   header) to ``/_stcore/upload_file/<session>/<file id>``, then a rerun whose ``file_uploader`` widget
   value names the file. The uploader then reruns every 0.5 s (as the page's own refresh would) until an
@@ -178,14 +182,38 @@ class PeakRSS:
 
 
 # ==================================================================================== phases
-async def draw_phase(drawers, digits, seconds: float, args, rng, extra=None):
-    """Everyone draws for ``seconds`` (while ``extra`` runs, if given); returns (records, extra's result)."""
+async def draw_phase(drawers, digits, seconds: float, args, rng, uploads=None):
+    """Everyone draws for ``seconds``; if given, ``uploads()`` (every uploader at once) runs
+    ``args.bursts`` times, the first once drawing is under way. Returns (records, phase start,
+    [(each burst's results, (its start, end) in seconds from the phase start)])."""
     records: list = []
-    until = time.perf_counter() + seconds
-    jobs = [L.drive(s, "protocol", digits, until, random.Random(rng.random()), args, records) for s in drawers]
-    extra_task = asyncio.ensure_future(extra) if extra is not None else None
-    await asyncio.gather(*jobs)
-    return records, (await extra_task if extra_task is not None else None)
+    start = time.perf_counter()
+    until = start + seconds
+
+    async def drawer(s, r):
+        # people do not all put the pen down in the same millisecond: each starts within one digit gap
+        await asyncio.sleep(r.uniform(0, args.digit_gap[1]))
+        await L.drive(s, "protocol", digits, until, r, args, records)
+
+    async def bursts():
+        warm = args.digit_gap[1] + args.stroke_gap[1]  # every drawer is drawing by then
+        out = []
+        for k in range(args.bursts):
+            await asyncio.sleep(max(0.0, start + warm + k * (seconds - warm) / args.bursts - time.perf_counter()))
+            t0 = time.perf_counter()
+            seen = await uploads()
+            out.append((seen, (t0 - start, time.perf_counter() - start)))
+        return out
+
+    task = asyncio.ensure_future(bursts()) if uploads is not None else None
+    await asyncio.gather(*(drawer(s, random.Random(rng.random())) for s in drawers))
+    return records, start, (await task if task is not None else [])
+
+
+def during(records, start, windows):
+    """Latencies of the strokes sent within ``windows`` (seconds from ``start``), and their p95."""
+    e = [r["e2e"] for r in records if r.get("ok") and any(w0 <= r["at"] - start <= w1 for w0, w1 in windows)]
+    return dict(n=len(e), p95=L.pct(e, 95), seconds=sum(w1 - w0 for w0, w1 in windows))
 
 
 def show_phase(name, records, rss_peak, rss_now):
@@ -200,6 +228,17 @@ def show_phase(name, records, rss_peak, rss_now):
         print(f"  lost: {sm['lost_examples']}")
     return dict(peak_rss_mb=rss_peak, strokes=sm["strokes"], answered=sm["answered"], errors=errors,
                 p50=e2e.get("p50"), p95=e2e.get("p95"))
+
+
+def show_windows(name, phase, base, bursts):
+    """p95 of the strokes sent while the uploads were going on, beside phase A's at the same moments."""
+    windows = [w for _, w in bursts]
+    now, then = during(*phase[:2], windows), during(*base[:2], windows)
+    ms = lambda d: "-" if d["p95"] is None else f"{1000 * d['p95']:.0f} ms"  # noqa: E731
+    print(f"   {name}: while the uploads were going on ({len(windows)} bursts, {now['seconds']:.1f} s in all): "
+          f"p95 {ms(now)} over {now['n']} strokes; drawing only, the same moments of phase A: {ms(then)} "
+          f"over {then['n']}")
+    return dict(during=now, same_moments_in_A=then)
 
 
 async def run(args):
@@ -224,43 +263,48 @@ async def run(args):
         print(f"{len(drawers)} drawers and {len(uploaders)} uploaders open; server RSS {L.rss_mb(proc.pid):.0f} MB")
         rng = random.Random(1)
         exact = peak.reset()
-        records, _ = await draw_phase(drawers, digits, args.phase, args, rng)
-        results["A"] = show_phase("A  drawing only     ", records, peak.peak_mb(), L.rss_mb(proc.pid))
+        base = await draw_phase(drawers, digits, args.phase, args, rng)
+        results["A"] = show_phase("A  drawing only     ", base[0], peak.peak_mb(), L.rss_mb(proc.pid))
 
-        async def all_upload(files_of):
-            return await asyncio.gather(*(u.upload(files_of(i)) for i, u in enumerate(uploaders)))
+        def all_upload(files_of):
+            return lambda: asyncio.gather(*(u.upload(files_of(i)) for i, u in enumerate(uploaders)))
 
         peak.reset()
-        records, seen = await draw_phase(drawers, digits, args.phase, args, rng,
-                                         all_upload(lambda i: kinds[i % len(kinds)][1]))
+        records, start, bursts = await draw_phase(drawers, digits, args.phase, args, rng,
+                                                  all_upload(lambda i: kinds[i % len(kinds)][1]))
         results["B"] = show_phase("B  drawing + bombs  ", records, peak.peak_mb(), L.rss_mb(proc.pid))
-        print(f"   every upload answered within {max(r['seconds'] for r in seen):.1f} s of its start (PUT to message)"
+        results["B"]["windows"] = show_windows("B", (records, start), base, bursts)
+        every = [r for seen, _ in bursts for r in seen]
+        print(f"   every upload answered within {max(r['seconds'] for r in every):.1f} s of its start (PUT to message)"
               f"{'' if exact else '; peak RSS not resettable here: VmHWM since start'}")
-        ok = 0
-        for i, (u, r) in enumerate(zip(uploaders, seen)):
+        ok = sum(r["error"] is not None and "\n" not in r["error"].strip() and r.get("errors") == 1 for r in every)
+        for i, (u, r) in enumerate(zip(uploaders, bursts[0][0])):  # the first burst's messages
             kind = kinds[i % len(kinds)][0].split(":")[0]
-            one_line = r["error"] is not None and "\n" not in r["error"].strip() and r.get("errors") == 1
-            ok += one_line
             shown = r["error"] if r["error"] is not None else f"NO ERROR: {r.get('texts')}"
             print(f"   {u.name:>5} {kind:<7} {r['seconds']:5.1f} s  waits {r['waits']:>2}  {shown[:150]}")
-        results["uploads"] = [dict(kind=kinds[i % len(kinds)][0], **r) for i, r in enumerate(seen)]
-        # control: the same 30 uploads at once, of a 5-byte bad file: what 30 people uploading costs anyway
+        results["uploads"] = [dict(kind=kinds[i % len(kinds)][0], **r) for i, r in enumerate(bursts[0][0])]
+        # control: the same bursts of a 5-byte bad file: what 30 people uploading at once costs anyway
         peak.reset()
-        records, tiny = await draw_phase(drawers, digits, args.phase, args, rng,
-                                         all_upload(lambda i: [(f"hello{i}.csv", b"hello")]))
+        records, start, tiny = await draw_phase(drawers, digits, args.phase, args, rng,
+                                                all_upload(lambda i: [(f"hello{i}.csv", b"hello")]))
         results["C"] = show_phase("C  drawing + 5-byte files", records, peak.peak_mb(), L.rss_mb(proc.pid))
-        print(f"   uploaders told: {sum(r['error'] is not None for r in tiny)}/{len(tiny)}, "
-              f"slowest {max(r['seconds'] for r in tiny):.1f} s")
+        results["C"]["windows"] = show_windows("C", (records, start), base, tiny)
+        told = [r for seen, _ in tiny for r in seen]
+        print(f"   uploaders told: {sum(r['error'] is not None for r in told)}/{len(told)}, "
+              f"slowest {max(r['seconds'] for r in told):.1f} s")
         a, b, c = results["A"], results["B"], results["C"]
         ratio = lambda x, y: (x or 0) / (y or 1)  # noqa: E731
-        print(f"verdict: peak RSS {b['peak_rss_mb']:.0f} MB (target < {TARGET_RSS_MB}); uploaders with a one-line error "
-              f"{ok}/{len(uploaders)}; drawing p95 {1000 * (b['p95'] or 0):.0f} ms with bombs vs "
+        wb = b["windows"]
+        print(f"verdict: peak RSS {b['peak_rss_mb']:.0f} MB (target < {TARGET_RSS_MB}); uploads with a one-line error "
+              f"{ok}/{len(every)}; drawing p95 {1000 * (b['p95'] or 0):.0f} ms with bombs vs "
               f"{1000 * (a['p95'] or 0):.0f} ms drawing only ({ratio(b['p95'], a['p95']):.2f}x) and "
               f"{1000 * (c['p95'] or 0):.0f} ms with 5-byte files ({ratio(b['p95'], c['p95']):.2f}x); "
-              f"drawing errors {b['errors']}")
-        results["verdict"] = dict(rss_ok=b["peak_rss_mb"] < TARGET_RSS_MB, uploaders_ok=ok, uploaders=len(uploaders),
+              f"drawing errors {b['errors']}; while the bombs were going on "
+              f"{ratio(wb['during']['p95'], wb['same_moments_in_A']['p95']):.2f}x phase A's p95 at the same moments")
+        results["verdict"] = dict(rss_ok=b["peak_rss_mb"] < TARGET_RSS_MB, uploads_ok=ok, uploads=len(every),
                                   p95_vs_drawing_only=ratio(b["p95"], a["p95"]), p95_vs_tiny=ratio(b["p95"], c["p95"]),
-                                  drawing_errors=b["errors"])
+                                  drawing_errors=b["errors"],
+                                  p95_during_bombs_vs_A=ratio(wb["during"]["p95"], wb["same_moments_in_A"]["p95"]))
     finally:
         for s in drawers + [u.s for u in uploaders]:
             try:
@@ -277,12 +321,14 @@ def main(argv=None):
     p.add_argument("--uploaders", type=int, default=30)
     p.add_argument("--drawers", type=int, default=30)
     p.add_argument("--phase", type=float, default=40.0, help="seconds of each phase (B lasts at least this)")
+    p.add_argument("--bursts", type=int, default=3, help="times the uploaders all upload at once, in B and C")
     p.add_argument("--stroke-gap", type=float, nargs=2, default=(0.4, 1.0))
     p.add_argument("--digit-gap", type=float, nargs=2, default=(2.0, 4.0))
     p.add_argument("--json", default=str(ROOT / "test-artifacts" / "bench_bombs.json"))
     args = p.parse_args(argv)
-    if not (1 <= args.uploaders <= MAX_SESSIONS and 1 <= args.drawers <= MAX_SESSIONS and 0 < args.phase <= MAX_PHASE):
-        p.error(f"1-{MAX_SESSIONS} sessions of each kind, phases of at most {MAX_PHASE} s")
+    if not (1 <= args.uploaders <= MAX_SESSIONS and 1 <= args.drawers <= MAX_SESSIONS and 0 < args.phase <= MAX_PHASE
+            and 1 <= args.bursts <= 10):
+        p.error(f"1-{MAX_SESSIONS} sessions of each kind, phases of at most {MAX_PHASE} s, 1-10 bursts")
     asyncio.run(run(args))
 
 

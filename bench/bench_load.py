@@ -425,6 +425,7 @@ async def drive(session, kind: str, digits, until: float, rng: random.Random, ar
         for k in range(len(strokes)):
             if time.perf_counter() >= until:
                 return
+            sent_at = time.perf_counter()
             try:
                 if kind == "browser":
                     r = await session.stroke(strokes[k])
@@ -436,7 +437,7 @@ async def drive(session, kind: str, digits, until: float, rng: random.Random, ar
                 if kind != "browser":
                     return
                 break  # a browser session clears its canvas and goes on with the next digit
-            out.append(dict(kind=kind, ok=r["e2e"] is not None, last=k == len(strokes) - 1, label=label, **r))
+            out.append(dict(kind=kind, ok=r["e2e"] is not None, last=k == len(strokes) - 1, label=label, at=sent_at, **r))
             await asyncio.sleep(rng.uniform(*args.stroke_gap))
         if kind == "browser":
             try:

@@ -12,6 +12,8 @@ The parse budget (``nnscratch.data.budget``) is tested at the end: slots, queue 
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 
@@ -321,3 +323,17 @@ def test_a_finished_job_holds_neither_the_upload_nor_its_frames():
         err = err.__cause__ or err.__context__
     with pytest.raises(DataFormatError):
         job.outcome()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread CPU priority is a Linux feature")
+def test_a_parse_runs_behind_the_servers_own_threads():
+    """A parse thread lowers its CPU priority (nice), so 30 uploads at once leave the CPU to the
+    threads that answer drawings; the thread that starts the job keeps its own priority."""
+    def nice_here():
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    mine = nice_here()
+    job = budget.ParseJob(nice_here, budget=budget.SlotLimiter(1))
+    assert job.wait(10) and job.state == "done"
+    assert job.outcome() == min(19, mine + budget.PARSE_NICE) > mine
+    assert nice_here() == mine

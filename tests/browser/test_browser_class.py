@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 
 import pytest
 
@@ -48,7 +49,8 @@ class BoardServer:
 
     def timings(self, what):
         path = self.folder / "timings.jsonl"
-        rows = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+        text = path.read_text() if path.exists() else ""
+        rows = [json.loads(line) for line in text.split("\n")[:-1]]  # whole lines only: the server may be writing
         return sorted(r["seconds"] for r in rows if r["what"] == what)
 
 
@@ -115,9 +117,11 @@ def test_two_people_share_the_board_and_it_survives_a_restart(browser, board_ser
         table = b.page.locator(".st-key-presenter table")
         table.wait_for()
         assert "Ada L." in table.inner_text()
-        b.page.wait_for_timeout(11_000)  # two self-refreshes of the presenter fragment
-        refreshes = board_server.timings("class_presenter_refresh")
-        assert len(refreshes) >= 3, refreshes
+        # the presenter fragment refreshes itself: wait for two more refreshes (a busy machine may be slow)
+        deadline = time.monotonic() + 90
+        while len(refreshes := board_server.timings("class_presenter_refresh")) < 3 and time.monotonic() < deadline:
+            b.page.wait_for_timeout(500)  # polling interval
+        assert len(refreshes) >= 3, f"the presenter view refreshed {len(refreshes)} times in 90 s"
         builds = board_server.timings("class_page_run")  # the first one also opened the database
         for name, got in (("class_presenter_refresh", refreshes), ("class_page_run", builds),
                           ("class_presenter_cpu", board_server.timings("class_presenter_cpu")),
