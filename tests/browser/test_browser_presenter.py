@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from .appdriver import PAGES, record
 from .test_browser_draw import closed_zero, vertical_one
 from .test_browser_screens import OVERFLOW_JS, open_page
@@ -38,12 +40,34 @@ def sizes(app) -> dict:
     return app.page.evaluate(SIZES_JS)
 
 
+def styled(app, h1_px: float) -> None:
+    """Until the page's presenter styles are in effect (its heading bigger than ``h1_px``); the styles
+    come in an st.html element whose code the browser may still be loading. Gives up after 30 s and
+    lets the size checks report what is on the page."""
+    try:
+        app.page.wait_for_function(f"() => ({SIZES_JS})().h1_px > {h1_px}", timeout=30_000)
+    except PlaywrightTimeout:  # the assertions that follow say what is wrong
+        pass
+
+
+def evaluate_shown(app) -> None:
+    """Until the Evaluate page shows what is measured on it: its metrics and its drawn chart."""
+    main = app.page.locator('[data-testid="stMain"]')
+    # the browser loads some element kinds' code on their first use, after the script run has ended
+    main.locator('[data-testid="stMetricValue"]').first.wait_for()
+    main.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for()
+    app.wait_laid_out()
+    assert not app.error_boxes() and not app.exceptions(), app.error_boxes() + app.exceptions()
+
+
 def test_presenter_mode_is_big_folded_and_kept_while_navigating(app):
     page = app.page
     page.set_viewport_size({"width": 1366, "height": 768})
     normal = {}
     for title in ("Evaluate", "Train"):
         open_page(app, title)
+        if title == "Evaluate":
+            evaluate_shown(app)
         normal[title] = sizes(app)
 
     # a fresh session opened with ?present=1, then moved around with the bar on top
@@ -55,6 +79,9 @@ def test_presenter_mode_is_big_folded_and_kept_while_navigating(app):
         app.goto(title)  # through the top navigation bar
         assert "present=1" in page.url, f"presenter mode was lost on the way to {title}: {page.url}"
         app.wait_laid_out()
+        if title == "Evaluate":
+            evaluate_shown(app)
+        styled(app, 1.2 * normal["Train"]["h1_px"])
         got = sizes(app)
         figures[title] = got
         assert got["min_text_px"] is None or got["min_text_px"] >= 24, f"{title}: text below 24 px: {got}"
