@@ -184,9 +184,9 @@ class ParseJob:
 
 
 def _step_back() -> None:
-    """Lower this thread's CPU priority, so a parse takes what the server's threads leave: 30 uploads at
-    once must not delay the room's drawing answers (bench/bench_bombs.py). Linux schedules each thread
-    on its own; elsewhere, or if not allowed, the parse runs at normal priority."""
+    """Lower this thread's CPU priority, so a parse takes the CPU the server's threads leave and the
+    room's drawing answers go first (bench/bench_bombs.py). Linux schedules each thread on its own;
+    elsewhere, or if not allowed, the parse runs at normal priority."""
     if not sys.platform.startswith("linux"):
         return
     try:
