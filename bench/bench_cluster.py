@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import glob
 import json
 import math
 import os
@@ -52,25 +51,12 @@ import bench_load  # noqa: E402
 import cluster_client as cc  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "deploy"))
-from _procs import free_port  # noqa: E402
+from _procs import free_port, with_children  # noqa: E402
 
 CLUSTER = ROOT / "deploy" / "cluster"
 
 
 # ------------------------------------------------------------------------------------ CPU accounting
-def tree_pids(pid: int) -> list[int]:
-    """``pid`` and its direct children (PostgreSQL's backends are children of the postmaster)."""
-    kids = []
-    for stat in glob.glob("/proc/[0-9]*/stat"):
-        try:
-            fields = Path(stat).read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            kids.append(int(stat.split("/")[2]))
-    return [pid, *kids]
-
-
 def cpu_of(pids) -> float:
     """CPU seconds used so far by the processes, including children they have reaped (a PostgreSQL
     backend that ended counts in its postmaster's cutime)."""
@@ -89,7 +75,7 @@ class Setup:
         self.name, self.url, self.roots, self.pg_pid, self.proxy_pid = name, url, roots, pg_pid, proxy_pid
 
     def cpu(self) -> float:
-        pids = list(self.roots) + (tree_pids(self.pg_pid) if self.pg_pid else [])
+        pids = list(self.roots) + (with_children(self.pg_pid) if self.pg_pid else [])
         return cpu_of(pids)
 
     def proxy_cpu(self) -> float:

@@ -30,6 +30,19 @@ def start_time(pid: int) -> str | None:
     return None if fields[0] in ("Z", "X") else fields[19]
 
 
+def with_children(pid: int) -> list[int]:
+    """``pid`` and its direct children, from /proc (PostgreSQL's backends are children of the postmaster)."""
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return [pid, *kids]
+
+
 def alive(rec: dict | None) -> bool:
     return bool(rec) and rec.get("pid") is not None and start_time(rec["pid"]) == rec.get("start")
 

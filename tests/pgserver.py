@@ -17,16 +17,19 @@ where asked.
 from __future__ import annotations
 
 import atexit
-import glob
 import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
+from _postgres import PgError, find_bindir  # noqa: E402  (deploy/cluster's own PostgreSQL helpers)
+from _procs import free_port, with_children  # noqa: E402  (re-exported: tests import free_port here)
 
 USER, PASSWORD = "nnscratch", "test-secret"
 START_TIMEOUT = 60  # s; a 2-core machine under load can take a while
@@ -36,29 +39,12 @@ class PgUnavailable(RuntimeError):
     """PostgreSQL cannot be run here (the message says what to install)."""
 
 
-def find_bin(name: str = "pg_ctl") -> str | None:
-    """Real path of a PostgreSQL server program (symlinks resolved, so its siblings are found), or None."""
-    found = shutil.which(name)
-    if found:
-        return os.path.realpath(found)
-    cands = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-                   key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)
-    return cands[-1] if cands else None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PgServer:
     def __init__(self, port: int | None = None, data_dir: str | None = None):
-        pg_ctl = find_bin("pg_ctl")
-        if pg_ctl is None or not os.path.exists(os.path.join(os.path.dirname(pg_ctl), "initdb")):
-            raise PgUnavailable("PostgreSQL server programs (initdb, pg_ctl) not found in PATH or "
-                                "/usr/lib/postgresql/*/bin: install them with `sudo apt-get install postgresql`")
-        self.bindir = os.path.dirname(pg_ctl)
+        try:
+            self.bindir = find_bindir()
+        except PgError as err:
+            raise PgUnavailable(str(err)) from None
         self.as_root = os.geteuid() == 0
         if self.as_root:
             try:
@@ -120,15 +106,7 @@ class PgServer:
             master = int((self.data / "postmaster.pid").read_text().split()[0])
         except (OSError, ValueError, IndexError):
             return []
-        kids = []
-        for stat in glob.glob("/proc/[0-9]*/stat"):
-            try:
-                fields = Path(stat).read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == master:
-                kids.append(int(stat.split("/")[2]))
-        return [master, *kids]
+        return with_children(master)
 
     def kill(self) -> None:
         """SIGKILL the whole cluster: a crash. ``start()`` then runs PostgreSQL's crash recovery."""
