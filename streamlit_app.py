@@ -37,7 +37,7 @@ PAGES = [
 
 session.state()
 page = st.navigation(PAGES, position="top" if present else "sidebar")
-runs.reclaim()
+runs.reclaim(timing.run_began())
 ui.style()
 if runs.adopt_finished():
     st.toast("Training finished: your model is now the current model.", icon=":material/check_circle:")

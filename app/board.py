@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from nnscratch import worker
+from nnscratch import threads, worker
 from nnscratch.errors import StoreError
 from nnscratch.recipe import PRESETS, Recipe
 from nnscratch.store import ANONYMOUS, RunRecord, clean_nickname, get_store, server_name
@@ -187,7 +187,7 @@ class _Presence:
                 self.gone.discard(m.token)
                 self.wake.set()
             if self.thread is None:
-                self.thread = threading.Thread(target=self._loop, name="nnscratch-presence", daemon=True)
+                self.thread = threads.Thread(self._loop, "presence")
                 self.thread.start()
 
     def remove(self, token: str) -> None:

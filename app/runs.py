@@ -26,7 +26,6 @@ class _SessionRuns:
         self.workers: list = []
 
     def add(self, w) -> None:
-        w.cancel_stop()
         self.workers = [x for x in self.workers if not x.done and x is not w] + [w]
 
     def release(self) -> None:
@@ -50,10 +49,16 @@ def session_runs() -> _SessionRuns:
     return _SessionRuns()
 
 
-def reclaim() -> None:
-    """After a reconnect: the session's run is registered again, and its scheduled stop cancelled."""
-    w = state()["worker"]
-    if w is not None and not w.done and w not in session_runs().workers:
+def reclaim(began: float) -> None:
+    """After a reconnect: the session's run is registered again, and its scheduled stop cancelled, by a
+    run of the page that ``began`` (``time.perf_counter()``) after the browser went away. A run already
+    under way then (Streamlit clears the session's resources while it winds down) must not cancel it:
+    nobody would be left to stop the run."""
+    w = running()
+    if w is None:
+        return
+    w.cancel_stop(set_before=began)
+    if w not in session_runs().workers:
         session_runs().add(w)
 
 

@@ -15,6 +15,11 @@ def mark_run_start() -> None:
     st.session_state["_run_t0"] = time.perf_counter()
 
 
+def run_began() -> float:
+    """When this whole-app run began (the current fragment's rerun, if only a fragment reruns, began later)."""
+    return st.session_state.get("_run_t0", 0.0)
+
+
 def run_started(fragment_start: float) -> float:
     """When this run began: the whole app's run (taken once), or, for a rerun of a fragment alone,
     ``fragment_start``."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import platform
+import time
 
 import numpy as np
 import streamlit as st
@@ -149,7 +150,7 @@ def _run_status():
 
     @st.fragment(run_every=1.0 if live else (3.0 if save is not None and save.waiting else None))
     def status_line():
-        runs.reclaim()  # ticks while a run is live, also after the browser reconnected
+        runs.reclaim(time.perf_counter())  # ticks while a run is live, also after the browser reconnected
         snap = w.snapshot()
         if snap["status"] == worker.QUEUED:
             st.caption(f"Training: waiting for a free slot (number {snap['queue_position'] or '?'} in the queue)")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import threads
 from .data.splits import TrainingArrays
 from .errors import NNScratchError, TrainingDiverged
 from .limiter import SlotLimiter, get_limiter
@@ -81,6 +82,7 @@ class TrainingWorker:
         self._limiter = limiter if limiter is not None else get_limiter()
         self._fit = fit_fn or fit
         self._stop_timer: threading.Timer | None = None
+        self._stop_set_at = 0.0  # time.perf_counter() when stop_after() set _stop_timer
         self._when_done: list = []  # callables run in this run's thread once it has ended
         self._lock = threading.Lock()
         self._rows: list = []
@@ -94,7 +96,7 @@ class TrainingWorker:
         self._waited = 0.0  # seconds spent in pace waits so far (not training time)
         self._released: float | None = None  # perf_counter when the last step was let go
         self.test_accuracy: float | None = None
-        self._thread = threading.Thread(target=self._run, name=f"nnscratch-train-{self.id}", daemon=True)
+        self._thread = threads.Thread(self._run, f"train-{self.id}")
 
     # -- control -----------------------------------------------------------------------------------
     def start(self) -> "TrainingWorker":
@@ -110,18 +112,26 @@ class TrainingWorker:
     def stop_after(self, seconds: float) -> None:
         """Stop in ``seconds`` unless :meth:`cancel_stop` is called first (a session whose browser
         went away keeps its run that long, in case the browser comes back)."""
-        self.cancel_stop()
-        if not self.done:
-            timer = threading.Timer(seconds, self.stop)
-            timer.daemon = True
-            timer.name = f"nnscratch-stop-{self.id}"
-            self._stop_timer = timer
-            timer.start()
+        with self._lock:
+            if self._stop_timer is not None:
+                self._stop_timer.cancel()
+            self._stop_timer = None
+            if not self._done.is_set():
+                self._stop_timer = threads.Timer(seconds, self.stop, f"stop-{self.id}")
+                self._stop_set_at = time.perf_counter()
+                self._stop_timer.start()
 
-    def cancel_stop(self) -> None:
-        timer, self._stop_timer = self._stop_timer, None
-        if timer is not None:
-            timer.cancel()
+    def cancel_stop(self, set_before: float = float("inf")) -> bool:
+        """Cancel the stop :meth:`stop_after` set, if it was set before ``set_before`` (a
+        ``time.perf_counter()``); True if one was. A page run that began before the browser went away says
+        nothing about whether it came back, and must not keep the run alive with nobody there."""
+        with self._lock:
+            timer = self._stop_timer
+            if timer is None or self._stop_set_at >= set_before:
+                return False
+            self._stop_timer = None
+        timer.cancel()
+        return True
 
     def when_done(self, fn) -> None:
         """Call ``fn(self)`` once the run has ended, however it ends, from the run's own thread (at once if

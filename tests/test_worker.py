@@ -3,8 +3,10 @@
 import threading
 import time
 import types
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 import nnscratch
 from nnscratch.errors import ConfigError, DataFormatError, TrainingDiverged
@@ -172,6 +174,43 @@ def test_many_stopped_workers_leave_no_threads():
         w.stop()
     assert all(w.join(3) for w in ws)
     assert not W.live_threads() and lim.running == 0
+
+
+def test_a_stop_set_for_later_is_cancelled_only_by_a_page_run_that_began_after_it():
+    """A browser that went away: its run stops in a grace period, unless the browser comes back. A page
+    run already under way when it went away must not cancel that stop; one that began after may."""
+    lim = SlotLimiter(2)
+    left = make(limiter=lim, steps=100000, step_time=0.001).start()
+    back = make(limiter=lim, steps=100000, step_time=0.001).start()
+    wait_for(lambda: left.status == back.status == "running")
+    began_before = time.perf_counter()
+    left.stop_after(0.2)
+    back.stop_after(0.2)
+    began_after = time.perf_counter()
+    assert not left.cancel_stop(set_before=began_before)
+    assert back.cancel_stop(set_before=began_after)
+    assert not back.cancel_stop(set_before=began_after), "nothing left to cancel"
+    assert left.join(5) and left.status == "stopped"
+    assert not back.join(0.6) and back.status == "running", "a cancelled stop stopped the run"
+    back.stop()
+    assert back.join(2)
+    assert not W.live_threads()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc to read thread names")
+def test_the_library_names_its_threads_in_the_os():
+    """``top -H``, ``ps -L`` and the session tests tell the app's threads from the web server's by name."""
+    def os_names():
+        return [(p / "comm").read_text().strip() for p in Path("/proc/self/task").iterdir()]
+
+    w = make(steps=100000, step_time=0.001).start()
+    wait_for(lambda: "nnscratch-train" in os_names())
+    w.stop_after(30)
+    wait_for(lambda: "nnscratch-stop-" in os_names())
+    w.stop()
+    assert w.join(2)
+    w.cancel_stop()
+    wait_for(lambda: not [n for n in os_names() if n.startswith("nnscratch-")])
 
 
 def test_real_fit_runs_in_the_worker():

@@ -21,10 +21,10 @@ import contextlib
 import contextvars
 import logging
 import os
-import sys
 import threading
 import time
 
+from .. import threads
 from ..errors import NNScratchError
 from ..limiter import SlotLimiter
 
@@ -127,7 +127,7 @@ class ParseJob:
         self.fraction = 0.0
         self._result = None
         self._error: BaseException | None = None
-        threading.Thread(target=self._run, name="nnscratch-parse", daemon=True).start()
+        threads.Thread(self._run, "parse", nice=PARSE_NICE).start()
 
     @property
     def position(self) -> int | None:
@@ -159,7 +159,6 @@ class ParseJob:
             raise ParseCancelled("reading the upload was cancelled")
 
     def _run(self):
-        _step_back()
         try:
             if not self.budget.acquire(self._ticket, cancel=self._cancel):
                 raise ParseCancelled("reading the upload was cancelled")
@@ -181,19 +180,6 @@ class ParseJob:
         finally:
             self._fn = self._args = None
             self._finished.set()
-
-
-def _step_back() -> None:
-    """Lower this thread's CPU priority, so a parse takes the CPU the server's threads leave and the
-    room's drawing answers go first (bench/bench_bombs.py). Linux schedules each thread on its own;
-    elsewhere, or if not allowed, the parse runs at normal priority."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + PARSE_NICE))
-    except OSError:
-        pass
 
 
 def _without_frames(err: BaseException) -> BaseException:

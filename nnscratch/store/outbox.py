@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from .. import threads
 from ..errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ class Outbox:
 
     def _start_thread(self) -> None:  # with self._lock held
         if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._loop, name="nnscratch-outbox", daemon=True)
+            self._thread = threads.Thread(self._loop, "outbox")
             self._thread.start()
 
     def _loop(self) -> None:
