@@ -10,8 +10,8 @@ What it does (one ``streamlit run streamlit_app.py``, headless, 127.0.0.1, a fre
   file on the Train page ("A file you upload"), in ``--bursts`` bursts spread over the phase. In each
   phase every drawer starts at a random moment within one digit gap (a room does not put 30 pens down
   in the same millisecond), and the first burst starts once everyone is drawing. Besides the phase's
-  p95, the strokes sent while a burst was going on (first PUT to the last uploader's message) get their
-  own p95, beside phase A's strokes sent at the same moments of its phase: the window that matters.
+  p95, the strokes sent within ``--window`` s of a burst's start get their own p95, beside phase A's
+  strokes sent at the same moments of its phase: the window that matters.
 - An upload is what the browser does: an HTTP PUT of the file (multipart, with the XSRF cookie and
   header) to ``/_stcore/upload_file/<session>/<file id>``, then a rerun whose ``file_uploader`` widget
   value names the file. The uploader then reruns every 0.5 s (as the page's own refresh would) until an
@@ -24,8 +24,10 @@ What it does (one ``streamlit run streamlit_app.py``, headless, 127.0.0.1, a fre
 - Server memory: the kernel's peak RSS of the server (``VmHWM``, reset per phase through
   ``/proc/<pid>/clear_refs``), so no spike between two samples is missed.
 
-A third phase **C** repeats B's uploads with a 5-byte bad file each: the cost of 30 people uploading at
-the same moment whatever they upload (HTTP, a Train page rerun each), to set B's cost apart.
+Two control phases set B's cost apart: **C** repeats B's bursts with a 5-byte bad file each (the cost
+of 30 people uploading at the same moment whatever they upload: HTTP, a Train page rerun each), and
+**D** has the same 30 sessions only click at the same moment (a rerun of their Train page each, as
+any button does): what any 30 requests at once cost the room on one server.
 
 Prints, for each phase: peak server RSS, drawing latencies (protocol send -> Prediction, p50/p95) and
 lost strokes or error boxes; for phase B every uploader's message and its time. Targets (issue #16):
@@ -211,7 +213,7 @@ async def draw_phase(drawers, digits, seconds: float, args, rng, uploads=None):
 
 
 def during(records, start, windows):
-    """Latencies of the strokes sent within ``windows`` (seconds from ``start``), and their p95."""
+    """Latencies of the strokes sent within ``windows`` ((from, to) seconds from ``start``), and their p95."""
     e = [r["e2e"] for r in records if r.get("ok") and any(w0 <= r["at"] - start <= w1 for w0, w1 in windows)]
     return dict(n=len(e), p95=L.pct(e, 95), seconds=sum(w1 - w0 for w0, w1 in windows))
 
@@ -230,15 +232,17 @@ def show_phase(name, records, rss_peak, rss_now):
                 p50=e2e.get("p50"), p95=e2e.get("p95"))
 
 
-def show_windows(name, phase, base, bursts):
-    """p95 of the strokes sent while the uploads were going on, beside phase A's at the same moments."""
-    windows = [w for _, w in bursts]
+def show_windows(name, phase, base, bursts, window):
+    """p95 of the strokes sent within ``window`` s of each burst's start, beside phase A's at the same
+    moments (a fixed window, so that phases whose bursts end sooner are compared over as many strokes)."""
+    windows = [(t0, t0 + window) for _, (t0, _) in bursts]
     now, then = during(*phase[:2], windows), during(*base[:2], windows)
     ms = lambda d: "-" if d["p95"] is None else f"{1000 * d['p95']:.0f} ms"  # noqa: E731
-    print(f"   {name}: while the uploads were going on ({len(windows)} bursts, {now['seconds']:.1f} s in all): "
-          f"p95 {ms(now)} over {now['n']} strokes; drawing only, the same moments of phase A: {ms(then)} "
-          f"over {then['n']}")
-    return dict(during=now, same_moments_in_A=then)
+    longest = max(t1 - t0 for _, (t0, t1) in bursts)
+    print(f"   {name}: within {window:g} s of each burst's start ({len(windows)} bursts; the longest lasted "
+          f"{longest:.1f} s): p95 {ms(now)} over {now['n']} strokes; drawing only, the same moments of phase A: "
+          f"{ms(then)} over {then['n']}")
+    return dict(during=now, same_moments_in_A=then, longest_burst_s=longest)
 
 
 async def run(args):
@@ -273,7 +277,7 @@ async def run(args):
         records, start, bursts = await draw_phase(drawers, digits, args.phase, args, rng,
                                                   all_upload(lambda i: kinds[i % len(kinds)][1]))
         results["B"] = show_phase("B  drawing + bombs  ", records, peak.peak_mb(), L.rss_mb(proc.pid))
-        results["B"]["windows"] = show_windows("B", (records, start), base, bursts)
+        results["B"]["windows"] = show_windows("B", (records, start), base, bursts, args.window)
         every = [r for seen, _ in bursts for r in seen]
         print(f"   every upload answered within {max(r['seconds'] for r in every):.1f} s of its start (PUT to message)"
               f"{'' if exact else '; peak RSS not resettable here: VmHWM since start'}")
@@ -288,23 +292,34 @@ async def run(args):
         records, start, tiny = await draw_phase(drawers, digits, args.phase, args, rng,
                                                 all_upload(lambda i: [(f"hello{i}.csv", b"hello")]))
         results["C"] = show_phase("C  drawing + 5-byte files", records, peak.peak_mb(), L.rss_mb(proc.pid))
-        results["C"]["windows"] = show_windows("C", (records, start), base, tiny)
+        results["C"]["windows"] = show_windows("C", (records, start), base, tiny, args.window)
         told = [r for seen, _ in tiny for r in seen]
         print(f"   uploaders told: {sum(r['error'] is not None for r in told)}/{len(told)}, "
               f"slowest {max(r['seconds'] for r in told):.1f} s")
-        a, b, c = results["A"], results["B"], results["C"]
+        # control: the same 30 sessions only click at once (a Train page rerun each), no upload at all
+        peak.reset()
+        records, start, clicks = await draw_phase(
+            drawers, digits, args.phase, args, rng,
+            lambda: asyncio.gather(*(u.s.rerun([(u.radio, "string_value", UPLOAD_CHOICE)]) for u in uploaders)))
+        results["D"] = show_phase("D  drawing + clicks ", records, peak.peak_mb(), L.rss_mb(proc.pid))
+        results["D"]["windows"] = show_windows("D", (records, start), base, clicks, args.window)
+        a, b, c, d = results["A"], results["B"], results["C"], results["D"]
         ratio = lambda x, y: (x or 0) / (y or 1)  # noqa: E731
-        wb = b["windows"]
+        wb, wd = b["windows"], d["windows"]
         print(f"verdict: peak RSS {b['peak_rss_mb']:.0f} MB (target < {TARGET_RSS_MB}); uploads with a one-line error "
               f"{ok}/{len(every)}; drawing p95 {1000 * (b['p95'] or 0):.0f} ms with bombs vs "
               f"{1000 * (a['p95'] or 0):.0f} ms drawing only ({ratio(b['p95'], a['p95']):.2f}x) and "
               f"{1000 * (c['p95'] or 0):.0f} ms with 5-byte files ({ratio(b['p95'], c['p95']):.2f}x); "
-              f"drawing errors {b['errors']}; while the bombs were going on "
-              f"{ratio(wb['during']['p95'], wb['same_moments_in_A']['p95']):.2f}x phase A's p95 at the same moments")
+              f"drawing errors {b['errors']}; within {args.window:g} s of a burst's start "
+              f"{ratio(wb['during']['p95'], wb['same_moments_in_A']['p95']):.2f}x phase A's p95 at the same moments "
+              f"with bombs, {ratio(wd['during']['p95'], wd['same_moments_in_A']['p95']):.2f}x with clicks "
+              f"(bombs {ratio(wb['during']['p95'], wd['during']['p95']):.2f}x clicks)")
         results["verdict"] = dict(rss_ok=b["peak_rss_mb"] < TARGET_RSS_MB, uploads_ok=ok, uploads=len(every),
                                   p95_vs_drawing_only=ratio(b["p95"], a["p95"]), p95_vs_tiny=ratio(b["p95"], c["p95"]),
                                   drawing_errors=b["errors"],
-                                  p95_during_bombs_vs_A=ratio(wb["during"]["p95"], wb["same_moments_in_A"]["p95"]))
+                                  p95_during_bombs_vs_A=ratio(wb["during"]["p95"], wb["same_moments_in_A"]["p95"]),
+                                  p95_during_clicks_vs_A=ratio(wd["during"]["p95"], wd["same_moments_in_A"]["p95"]),
+                                  p95_during_bombs_vs_clicks=ratio(wb["during"]["p95"], wd["during"]["p95"]))
     finally:
         for s in drawers + [u.s for u in uploaders]:
             try:
@@ -321,14 +336,16 @@ def main(argv=None):
     p.add_argument("--uploaders", type=int, default=30)
     p.add_argument("--drawers", type=int, default=30)
     p.add_argument("--phase", type=float, default=40.0, help="seconds of each phase (B lasts at least this)")
-    p.add_argument("--bursts", type=int, default=3, help="times the uploaders all upload at once, in B and C")
+    p.add_argument("--bursts", type=int, default=3, help="times the uploaders all upload (or click) at once, in B, C, D")
+    p.add_argument("--window", type=float, default=2.0, help="seconds after a burst's start whose strokes get their own p95")
     p.add_argument("--stroke-gap", type=float, nargs=2, default=(0.4, 1.0))
     p.add_argument("--digit-gap", type=float, nargs=2, default=(2.0, 4.0))
     p.add_argument("--json", default=str(ROOT / "test-artifacts" / "bench_bombs.json"))
     args = p.parse_args(argv)
     if not (1 <= args.uploaders <= MAX_SESSIONS and 1 <= args.drawers <= MAX_SESSIONS and 0 < args.phase <= MAX_PHASE
-            and 1 <= args.bursts <= 10):
-        p.error(f"1-{MAX_SESSIONS} sessions of each kind, phases of at most {MAX_PHASE} s, 1-10 bursts")
+            and 1 <= args.bursts <= 10 and 0 < args.window <= args.phase / args.bursts):
+        p.error(f"1-{MAX_SESSIONS} sessions of each kind, phases of at most {MAX_PHASE} s, 1-10 bursts, "
+                f"a window shorter than the gap between bursts")
     asyncio.run(run(args))
 
 

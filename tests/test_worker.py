@@ -200,17 +200,22 @@ def test_a_stop_set_for_later_is_cancelled_only_by_a_page_run_that_began_after_i
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc to read thread names")
 def test_the_library_names_its_threads_in_the_os():
     """``top -H``, ``ps -L`` and the session tests tell the app's threads from the web server's by name."""
-    def os_names():
-        return [(p / "comm").read_text().strip() for p in Path("/proc/self/task").iterdir()]
+    def os_name(t: threading.Thread) -> str:
+        """The thread's OS name once it has named itself (it starts with its creator's)."""
+        comm = lambda: (Path("/proc/self/task") / str(t.native_id) / "comm").read_text().strip()  # noqa: E731
+        wait_for(lambda: t.native_id is not None and comm().startswith("nnscratch-"))
+        return comm()
 
     w = make(steps=100000, step_time=0.001).start()
-    wait_for(lambda: "nnscratch-train" in os_names())
+    wait_for(lambda: w.status == "running")
+    assert os_name(w._thread) == "nnscratch-train"  # the OS keeps 15 bytes of "nnscratch-train-<id>"
     w.stop_after(30)
-    wait_for(lambda: "nnscratch-stop-" in os_names())
+    timer = w._stop_timer
+    assert os_name(timer) == "nnscratch-stop-"
     w.stop()
-    assert w.join(2)
-    w.cancel_stop()
-    wait_for(lambda: not [n for n in os_names() if n.startswith("nnscratch-")])
+    assert w.join(2) and w.cancel_stop()
+    timer.join(2)
+    assert not timer.is_alive()
 
 
 def test_real_fit_runs_in_the_worker():
