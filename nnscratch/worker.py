@@ -307,6 +307,9 @@ class TrainingWorker:
             with self._lock:
                 self._done.set()
                 callbacks, self._when_done = self._when_done, []
+                timer, self._stop_timer = self._stop_timer, None  # a stop set for later has nothing left to stop
+            if timer is not None:
+                timer.cancel()
             for fn in callbacks:
                 try:
                     fn(self)
