@@ -247,7 +247,9 @@ def test_parse_budget_runs_at_most_its_slots_and_serves_in_order():
     jobs = []
     for i in range(5):
         jobs.append(budget.ParseJob(work, i, budget=slots))
-        time.sleep(0.05)  # arrival order = queue order
+        deadline = time.monotonic() + 5  # arrival order = queue order: each is in line before the next comes
+        while jobs[-1].position is None and time.monotonic() < deadline:
+            time.sleep(0.01)
     deadline = time.monotonic() + 5
     while slots.running < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
