@@ -105,5 +105,5 @@ class Postgres:
         except (OSError, ValueError, IndexError):
             return None
 
-    def url(self) -> str:
-        return f"postgresql://{USER}:{self.password}@127.0.0.1:{self.port}/{DBNAME}"
+    def url(self, dbname: str = DBNAME) -> str:
+        return f"postgresql://{USER}:{self.password}@127.0.0.1:{self.port}/{dbname}"

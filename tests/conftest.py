@@ -54,7 +54,7 @@ def pg_server():
 @pytest.fixture
 def pg_url(pg_server, request):
     name = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:50]
-    if not pg_server.running:  # a test that stopped it failed before starting it again
+    if not pg_server.running():  # a test that stopped it failed before starting it again
         pg_server.start()
     return pg_server.create_database(name)
 
