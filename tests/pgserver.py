@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
 from _postgres import USER, PgError, Postgres  # noqa: E402  (deploy/cluster's own PostgreSQL)
-from _procs import free_port, with_children  # noqa: E402  (re-exported: tests import free_port here)
+from _procs import free_port, start_time, with_children  # noqa: E402  (free_port re-exported: tests import it here)
 
 PASSWORD = "test-secret"
 
@@ -69,14 +69,14 @@ class PgServer(Postgres):
             except ProcessLookupError:
                 pass
         deadline = time.time() + 10
-        while time.time() < deadline and any(_alive(p) for p in pids):
+        while time.time() < deadline and any(start_time(p) for p in pids):  # start_time: None once gone or a zombie
             time.sleep(0.05)
         # A killed postmaster is a zombie until PID 1 reaps it, and PostgreSQL refuses to start while
         # the PID in its lock file exists. All of them are dead: the stale lock file can go.
         deadline = time.time() + 3
         while time.time() < deadline and any(os.path.exists(f"/proc/{p}") for p in pids):
             time.sleep(0.05)
-        if pids and not any(_alive(p) for p in pids):
+        if pids and not any(start_time(p) for p in pids):
             (self.data / "postmaster.pid").unlink(missing_ok=True)
 
     def close(self) -> None:
@@ -84,7 +84,7 @@ class PgServer(Postgres):
         try:
             if (self.data / "PG_VERSION").exists():
                 self.stop()
-            if any(_alive(p) for p in self.pids()):
+            if any(start_time(p) for p in self.pids()):
                 self.kill()
         except PgError:
             self.kill()
@@ -120,11 +120,3 @@ class PgServer(Postgres):
         if r.returncode:
             raise AssertionError(f"pg_amcheck found problems in {dbname}: {r.stdout}{r.stderr}")
         return r.stdout + r.stderr
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
