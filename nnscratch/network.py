@@ -16,6 +16,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from . import checks
 from .errors import ConfigError
 
 __all__ = ["Network", "ACTIVATIONS", "INITS", "softmax", "log_softmax", "softmax_cross_entropy"]
@@ -81,7 +82,26 @@ ACTIVATIONS = {
     "tanh": Activation(_tanh, _tanh_back, r"\tanh(z)", r"g'(Z) = 1 - A^2"),
 }
 
-INITS = ("he", "xavier", "classic")
+
+
+# Each init draws one layer: (rng, fan_in, fan_out) -> W (fan_in, fan_out), b (fan_out,), as float64.
+def _he(rng, fan_in, fan_out):
+    """N(0, 2 / fan_in): keeps a ReLU layer's output variance equal to its input's."""
+    return rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in), np.zeros(fan_out)
+
+
+def _xavier(rng, fan_in, fan_out):
+    """Glorot uniform, U[-l, l) with l = sqrt(6 / (fan_in + fan_out)): for tanh and sigmoid."""
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, (fan_in, fan_out)), np.zeros(fan_out)
+
+
+def _classic(rng, fan_in, fan_out):
+    """The notebooks: np.random.rand(...) - 0.5 for W and b alike."""
+    return rng.random((fan_in, fan_out)) - 0.5, rng.random(fan_out) - 0.5
+
+
+INITS = {"he": _he, "xavier": _xavier, "classic": _classic}
 
 
 def log_softmax(Z, axis=1):
@@ -122,7 +142,7 @@ class Network:
     ----------
     sizes : list of int, at least [inputs, outputs]; ``[784, 10]`` is logistic regression.
     activation : a key of ACTIVATIONS (all hidden layers).
-    init : "he", "xavier" or "classic" (the notebooks' U[-0.5, 0.5) for weights and biases).
+    init : a key of INITS ("classic" is the notebooks' U[-0.5, 0.5) for weights and biases).
     seed : int, seeds the initial weights.
     dtype : np.float32 (fast) or np.float64 (for gradient checks).
     """
@@ -134,19 +154,16 @@ class Network:
     def _configure(self, sizes, activation, init, seed, dtype):
         """Validate and set everything but the parameters."""
         sizes = _check_sizes(sizes)
-        if activation not in ACTIVATIONS:
-            raise ConfigError(f"unknown activation {activation!r}: choose one of {', '.join(ACTIVATIONS)}")
-        if init not in INITS:
-            raise ConfigError(f"unknown init {init!r}: choose one of {', '.join(INITS)}")
+        checks.choice("activation", activation, ACTIVATIONS)
+        checks.choice("init", init, INITS)
         dtype = np.dtype(dtype)
         if dtype not in (np.float32, np.float64):
             raise ConfigError(f"dtype must be float32 or float64, not {dtype}")
-        if not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-            raise ConfigError(f"seed must be an integer from 0 to 2**32 - 1, not {seed!r}")
+        seed = checks.seed(seed)
         self.sizes = sizes
         self.activation = activation
         self.init = init
-        self.seed = int(seed)
+        self.seed = seed
         self.dtype = dtype
         self.meta = {}  # how the model was made: see checkpoint.ModelMeta
 
@@ -324,18 +341,10 @@ def _check_sizes(sizes):
 
 
 def _init_params(sizes, init, rng, dtype):
+    """W1, b1, ..., WL, bL drawn layer by layer by ``INITS[init]`` from one rng, in that order."""
     params = {}
     for l, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
-        if init == "classic":  # the notebooks: np.random.rand(...) - 0.5 for W and b
-            W = rng.random((fan_in, fan_out)) - 0.5
-            b = rng.random(fan_out) - 0.5
-        elif init == "he":
-            W = rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
-            b = np.zeros(fan_out)
-        else:  # xavier (Glorot uniform)
-            limit = np.sqrt(6.0 / (fan_in + fan_out))
-            W = rng.uniform(-limit, limit, (fan_in, fan_out))
-            b = np.zeros(fan_out)
+        W, b = INITS[init](rng, fan_in, fan_out)
         params[f"W{l}"] = W.astype(dtype)
         params[f"b{l}"] = b.astype(dtype)
     return params

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from .errors import ConfigError
+from . import checks
 
 __all__ = ["SGD", "Momentum", "Adam", "make_optimizer", "lr_at", "OPTIMIZERS", "SCHEDULES"]
 
@@ -76,26 +76,31 @@ class Adam(SGD):
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
-SCHEDULES = ("constant", "step", "cosine")
+
+
+# Each schedule maps (lr, frac) -> the rate at frac = step / total_steps in [0, 1).
+def _constant(lr, frac):
+    """lr throughout."""
+    return lr
+
+
+def _step(lr, frac):
+    """lr, then lr/10 from half way, lr/100 from three quarters."""
+    return lr * (0.1 ** ((frac >= 0.5) + (frac >= 0.75)))
+
+
+def _cosine(lr, frac):
+    """lr * (1 + cos(pi * frac)) / 2: from lr down to nearly 0."""
+    return lr * 0.5 * (1 + math.cos(math.pi * frac))
+
+
+SCHEDULES = {"constant": _constant, "step": _step, "cosine": _cosine}
 
 
 def make_optimizer(name, weight_decay=0.0):
-    if name not in OPTIMIZERS:
-        raise ConfigError(f"unknown optimizer {name!r}: choose one of {', '.join(OPTIMIZERS)}")
-    return OPTIMIZERS[name](weight_decay=weight_decay)
+    return OPTIMIZERS[checks.choice("optimizer", name, OPTIMIZERS)](weight_decay=weight_decay)
 
 
 def lr_at(schedule, lr, step, total_steps):
-    """Learning rate for 0-based ``step`` of ``total_steps``.
-
-    constant: lr.  step: lr, then lr/10 from half way, lr/100 from three quarters.
-    cosine: lr * (1 + cos(pi * step / total)) / 2, from lr down to nearly 0.
-    """
-    if schedule == "constant":
-        return lr
-    frac = step / max(total_steps, 1)
-    if schedule == "step":
-        return lr * (0.1 ** ((frac >= 0.5) + (frac >= 0.75)))
-    if schedule == "cosine":
-        return lr * 0.5 * (1 + math.cos(math.pi * frac))
-    raise ConfigError(f"unknown lr schedule {schedule!r}: choose one of {', '.join(SCHEDULES)}")
+    """Learning rate for 0-based ``step`` of ``total_steps`` under ``SCHEDULES[schedule]`` (checked by fit)."""
+    return SCHEDULES[schedule](lr, step / max(total_steps, 1))

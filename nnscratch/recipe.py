@@ -11,6 +11,7 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import NamedTuple
 
+from . import checks
 from .errors import ConfigError
 from .network import ACTIVATIONS, INITS, Network
 from .optim import OPTIMIZERS, SCHEDULES
@@ -18,7 +19,8 @@ from .train import steps_per_epoch
 
 __all__ = ["Recipe", "Preset", "PRESETS", "CHOICES", "parse_hidden", "preset_recipe"]
 
-CHOICES = {"activation": tuple(ACTIVATIONS), "init": INITS, "optimizer": tuple(OPTIMIZERS),
+# The names the form, the CLI's --help and the checks offer: the keys of the engine's tables.
+CHOICES = {"activation": tuple(ACTIVATIONS), "init": tuple(INITS), "optimizer": tuple(OPTIMIZERS),
            "schedule": tuple(SCHEDULES)}
 
 # Limits for a shared server: bigger is too slow to train next to a room, and too big to draw.
@@ -107,8 +109,10 @@ class Recipe:
             errors.append(str(e))
             hidden = ()
         for key, allowed in CHOICES.items():
-            if v.get(key, getattr(default, key)) not in allowed:
-                errors.append(f"{key}: {v.get(key)!r} is not one of {', '.join(allowed)}")
+            try:
+                checks.choice(key, v.get(key, getattr(default, key)), allowed)
+            except ConfigError as e:
+                errors.append(str(e))
 
         def number(key, kind, lo, hi, what):
             raw = v.get(key, getattr(default, key))

@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 
+from . import checks
 from .errors import ConfigError, TrainingDiverged
 from .optim import SCHEDULES, lr_at, make_optimizer
 
@@ -104,8 +105,7 @@ def fit(net, X, y, *, epochs=None, steps=None, batch_size=128, optimizer="sgd", 
         raise ConfigError(f"learning rate must be a positive number, not {lr!r}")
     if not (isinstance(weight_decay, numbers.Real) and math.isfinite(weight_decay) and weight_decay >= 0):
         raise ConfigError(f"weight decay must be a number >= 0, not {weight_decay!r}")
-    if schedule not in SCHEDULES:
-        raise ConfigError(f"unknown lr schedule {schedule!r}: choose one of {', '.join(SCHEDULES)}")
+    checks.choice("schedule", schedule, SCHEDULES)
     opt = make_optimizer(optimizer, weight_decay)
     if (X_val is None) != (y_val is None):
         raise ConfigError("give both X_val and y_val, or neither")

@@ -53,7 +53,7 @@ def test_steps_per_epoch_is_the_one_fit_uses():
 
 
 def test_choices_come_from_the_engines_tables():
-    assert CHOICES == {"activation": tuple(ACTIVATIONS), "init": INITS, "optimizer": tuple(OPTIMIZERS),
+    assert CHOICES == {"activation": tuple(ACTIVATIONS), "init": tuple(INITS), "optimizer": tuple(OPTIMIZERS),
                        "schedule": tuple(SCHEDULES)}
 
 

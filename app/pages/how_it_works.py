@@ -9,7 +9,7 @@ import streamlit as st
 
 from app import charts, session, ui
 from nnscratch import network
-from nnscratch.network import ACTIVATIONS, Network
+from nnscratch.network import ACTIVATIONS, INITS, Network
 
 s = session.state()
 st.title("How it works")
@@ -65,6 +65,7 @@ with ui.show_errors("explaining"):
         st.table(pd.DataFrame(rows, columns=["array", "shape", "meaning"]).set_index("array"))
     show_source(Network.forward, "`Network.forward`: one loop over the layers, used by training and prediction")
     show_source(g.forward, f"g = {net.activation}")
+    show_source(INITS[net.init], f"how `{net.init}` drew each layer's first weights (`INITS[{net.init!r}]`)")
 
     st.header("Softmax and the loss")
     s1, s2 = st.columns([1, 1], gap="large")
