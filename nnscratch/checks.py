@@ -50,13 +50,14 @@ def whole(what, value, lo=1, hi=None):
     return x
 
 
-def real(what, value, lo, hi):
-    """A finite float from lo to hi."""
+def real(what, value, lo, hi=None):
+    """A finite float from lo to hi (None: no upper bound)."""
     x = _as_real(value)
     if x is None:
         raise ConfigError(f"{what}: {value!r} is not a number")
-    if not lo <= x <= hi:
-        raise ConfigError(f"{what}: {value!r} is out of range; use {lo:g} to {hi:g}")
+    if x < lo or (hi is not None and x > hi):
+        raise ConfigError(f"{what}: {value!r} is out of range; use {lo:g} to {hi:g}" if hi is not None
+                          else f"{what}: {value!r} is out of range; use a number of at least {lo:g}")
     return x
 
 

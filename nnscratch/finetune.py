@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 
+from . import checks
 from .errors import ConfigError
 from .network import Network
 from .train import fit
@@ -69,10 +70,9 @@ def fine_tune_in_place(net: Network, X, y, *, replay="sample", steps: int = DEFA
     if not isinstance(net, Network):
         raise ConfigError(f"fine_tune needs an nnscratch Network to start from, not {type(net).__name__}")
     X, y = check_digits(X, y, net, "the digits to learn")
-    steps = _whole("steps", steps, MAX_STEPS)
-    batch_size = _whole("batch_size", batch_size, 4096)
-    if not (isinstance(lr, numbers.Real) and not isinstance(lr, bool) and math.isfinite(lr) and 0 < lr <= 1):
-        raise ConfigError(f"lr must be a number in (0, 1], not {lr!r}")
+    steps = checks.whole("steps", steps, 1, MAX_STEPS)
+    batch_size = checks.whole("batch_size", batch_size, 1, 4096)
+    lr = checks.learning_rate(lr, 1.0)
     if not (isinstance(replay_fraction, numbers.Real) and not isinstance(replay_fraction, bool)
             and 0 <= replay_fraction < 1):
         raise ConfigError(f"replay_fraction must be a number from 0 to below 1, not {replay_fraction!r}")
@@ -81,8 +81,7 @@ def fine_tune_in_place(net: Network, X, y, *, replay="sample", steps: int = DEFA
     if isinstance(augment, dict):
         from .augment import random_affine
         random_affine(X[:1], 0, **augment)  # bad option names or values fail here, in one line
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-        raise ConfigError(f"seed must be an integer from 0 to 2**32 - 1, not {seed!r}")
+    seed = checks.seed(seed)
     X_rep, y_rep, replay_label = _replay(replay, net)
 
     rng = np.random.default_rng(seed)
@@ -90,7 +89,7 @@ def fine_tune_in_place(net: Network, X, y, *, replay="sample", steps: int = DEFA
     started_from = net.meta.get("name") or net.architecture
     start = time.perf_counter()
     history = fit(net, X_mix, y_mix, steps=steps, batch_size=batch_size, optimizer="adam", lr=lr,
-                  augment=augment, seed=seed, callback=callback, stop_event=stop_event,
+                  schedule="constant", augment=augment, seed=seed, callback=callback, stop_event=stop_event,
                   pause_event=pause_event)
     net.meta["status"] = history.status
     net.meta["fine_tune"] = {  # checkpoint.ModelMeta["fine_tune"]
@@ -146,12 +145,6 @@ def check_digits(X, y, net: Network, what: str):
     if y_arr.min() < 0 or y_arr.max() >= net.sizes[-1]:
         raise ConfigError(f"{what}: labels must be 0-{net.sizes[-1] - 1}, found {y_arr.min()}..{y_arr.max()}")
     return X, y_arr
-
-
-def _whole(name, value, upper):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value <= upper:
-        raise ConfigError(f"{name} must be a whole number from 1 to {upper:,}, not {value!r}")
-    return int(value)
 
 
 def _replay(replay, net):

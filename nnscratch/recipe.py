@@ -7,6 +7,7 @@ new activation in ``network.ACTIVATIONS`` reaches the form, the CLI and the chec
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import NamedTuple
@@ -15,9 +16,8 @@ from . import checks
 from .errors import ConfigError
 from .network import ACTIVATIONS, INITS, Network
 from .optim import OPTIMIZERS, SCHEDULES
-from .train import steps_per_epoch
 
-__all__ = ["Recipe", "Preset", "PRESETS", "CHOICES", "parse_hidden", "preset_recipe"]
+__all__ = ["Recipe", "Preset", "PRESETS", "CHOICES", "parse_hidden", "preset_recipe", "steps_per_epoch"]
 
 # The names the form, the CLI's --help and the checks offer: the keys of the engine's tables.
 CHOICES = {"activation": tuple(ACTIVATIONS), "init": tuple(INITS), "optimizer": tuple(OPTIMIZERS),
@@ -28,17 +28,27 @@ MAX_HIDDEN_UNITS = 4096
 MAX_HIDDEN_LAYERS = 4
 MAX_EPOCHS = 1000  # the classic preset is 500 full-batch epochs
 MAX_LR = 10.0
-MAX_SEED = 2**32 - 1
+MAX_STEPS = 10**7
+MAX_BATCH = 10**7
+# Network's own defaults, so Recipe().network() is Network(Recipe().sizes).
+_NET = {name: p.default for name, p in inspect.signature(Network).parameters.items()}
+
+
+def steps_per_epoch(n_train, batch_size):
+    """Optimizer steps in one pass over n_train rows (the last, smaller batch counts as a step)."""
+    if not batch_size or batch_size >= n_train:
+        return 1
+    return math.ceil(n_train / batch_size)
 
 
 @dataclass(frozen=True)
 class Recipe:
     """Everything one training run needs besides the data. ``batch_size`` None is full batch;
-    ``steps``, when set, replaces ``epochs`` (the CLI's --steps)."""
+    ``steps``, when set, replaces ``epochs`` (the CLI's --steps). These defaults are also ``fit()``'s."""
 
     hidden: tuple = (128,)
-    activation: str = "relu"
-    init: str = "he"
+    activation: str = _NET["activation"]
+    init: str = _NET["init"]
     optimizer: str = "adam"
     lr: float = 2e-3
     schedule: str = "cosine"
@@ -46,7 +56,7 @@ class Recipe:
     epochs: int = 4
     steps: int | None = None
     weight_decay: float = 0.0
-    seed: int = 0
+    seed: int = _NET["seed"]
     augment: bool = False
     preset: str | None = None
 
@@ -103,46 +113,26 @@ class Recipe:
         errors, notes = [], []
         v = {k: val for k, val in values.items() if val is not None}
         default = cls()
-        try:
-            hidden = parse_hidden(v.get("hidden", default.hidden))
-        except ConfigError as e:
-            errors.append(str(e))
-            hidden = ()
-        for key, allowed in CHOICES.items():
+
+        def check(key, fn):
+            """fn(the value given for ``key``, else Recipe()'s), or None with fn's one-line message in errors."""
             try:
-                checks.choice(key, v.get(key, getattr(default, key)), allowed)
+                return fn(v.get(key, getattr(default, key)))
             except ConfigError as e:
                 errors.append(str(e))
-
-        def number(key, kind, lo, hi, what):
-            raw = v.get(key, getattr(default, key))
-            try:
-                x = kind(float(raw)) if kind is int and isinstance(raw, str) else kind(raw)
-                if kind is int and float(raw) != x:
-                    raise ValueError
-            except (TypeError, ValueError, OverflowError):
-                errors.append(f"{key}: {raw!r} is not a {what}")
                 return None
-            if not (math.isfinite(x) and lo <= x <= hi):
-                errors.append(f"{key}: {raw!r} is out of range; use {lo:g} to {hi:g}")
-                return None
-            return x
 
-        lr = number("lr", float, -math.inf, math.inf, "number") if _is_number(v.get("lr", default.lr)) else None
-        if lr is None or not lr > 0:
-            errors.append(f"learning rate: {v.get('lr')!r} cannot train anything; use a positive number such as "
-                          f"0.001 (Adam) or 0.1 (SGD)")
-            lr = None
-        elif lr > MAX_LR:
-            errors.append(f"learning rate: {lr:g} is far too large and will diverge; use at most "
-                          f"{MAX_LR:g} (typical: 0.001 for Adam, 0.1 for SGD)")
-        epochs = number("epochs", int, 1, MAX_EPOCHS, "whole number of epochs")
-        steps = number("steps", int, 1, 10**7, "whole number of steps") if v.get("steps") else None
-        wd = number("weight_decay", float, 0.0, 1.0, "number")
-        seed = number("seed", int, 0, MAX_SEED, "whole number")
+        hidden = check("hidden", parse_hidden)
+        names = {key: check(key, lambda x, key=key, allowed=allowed: checks.choice(key, x, allowed))
+                 for key, allowed in CHOICES.items()}
+        lr = check("lr", lambda x: checks.learning_rate(x, MAX_LR))
+        epochs = check("epochs", lambda x: checks.whole("epochs", x, 1, MAX_EPOCHS))
+        steps = check("steps", lambda x: checks.whole("steps", x, 1, MAX_STEPS)) if v.get("steps") else None
+        wd = check("weight_decay", lambda x: checks.real("weight_decay", x, 0.0, 1.0))
+        seed = check("seed", checks.seed)
         batch = None
         if not _flag(v.get("full_batch", False)):
-            batch = number("batch_size", int, 1, 10**7, "whole number")
+            batch = check("batch_size", lambda x: checks.whole("batch_size", x, 1, MAX_BATCH))
             if batch is not None and n_train is not None and batch >= n_train:
                 notes.append(f"batch size {batch} is at least the {n_train:,} training digits, so every "
                              f"step uses the full batch")
@@ -152,10 +142,8 @@ class Recipe:
             preset = None
         if errors:
             return None, errors, notes
-        return cls(hidden=hidden, activation=v.get("activation", default.activation),
-                   init=v.get("init", default.init), optimizer=v.get("optimizer", default.optimizer), lr=lr,
-                   schedule=v.get("schedule", default.schedule), batch_size=batch, epochs=epochs, steps=steps,
-                   weight_decay=wd, seed=seed, augment=_flag(v.get("augment", False)), preset=preset), [], notes
+        return cls(hidden=hidden, **names, lr=lr, batch_size=batch, epochs=epochs, steps=steps, weight_decay=wd,
+                   seed=seed, augment=_flag(v.get("augment", False)), preset=preset), [], notes
 
     def replace(self, **changes) -> "Recipe":
         """A copy with some fields changed, checked like the form (raises ConfigError)."""
@@ -163,13 +151,6 @@ class Recipe:
         if unknown:
             raise ConfigError(f"unknown recipe fields: {', '.join(sorted(unknown))}")
         return Recipe.from_dict(replace(self, **changes).to_dict())
-
-
-def _is_number(x) -> bool:
-    try:
-        return math.isfinite(float(x)) and not isinstance(x, bool)
-    except (TypeError, ValueError, OverflowError):
-        return False
 
 
 def _flag(x) -> bool:

@@ -5,7 +5,6 @@ stops within one step of ``stop_event`` being set and waits while ``pause_event`
 """
 
 import math
-import numbers
 import time
 
 import numpy as np
@@ -13,6 +12,7 @@ import numpy as np
 from . import checks
 from .errors import ConfigError, TrainingDiverged
 from .optim import SCHEDULES, lr_at, make_optimizer
+from .recipe import Recipe, steps_per_epoch
 
 __all__ = ["fit", "History", "steps_per_epoch"]
 
@@ -56,28 +56,16 @@ class History:
         return vals[-1] if vals else None
 
 
-def steps_per_epoch(n_train, batch_size):
-    """Optimizer steps in one pass over n_train rows (the last, smaller batch counts as a step)."""
-    if not batch_size or batch_size >= n_train:
-        return 1
-    return math.ceil(n_train / batch_size)
-
-
-def _positive_int(name, value, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigError(f"{name} must be a whole number of at least 1, not {value!r}")
-    return int(value)
-
-
-def fit(net, X, y, *, epochs=None, steps=None, batch_size=128, optimizer="sgd", lr=0.1,
-        schedule="constant", weight_decay=0.0, augment=False, X_val=None, y_val=None,
-        val_every=None, seed=0, callback=None, stop_event=None, pause_event=None):
+# The defaults are Recipe()'s, so fit(net, X, y) is the run `python -m nnscratch train` would make of
+# Recipe() (class attributes of a dataclass are its field defaults).
+def fit(net, X, y, *, epochs=None, steps=None, batch_size=Recipe.batch_size, optimizer=Recipe.optimizer,
+        lr=Recipe.lr, schedule=Recipe.schedule, weight_decay=Recipe.weight_decay, augment=Recipe.augment,
+        X_val=None, y_val=None, val_every=None, seed=Recipe.seed, callback=None, stop_event=None,
+        pause_event=None):
     """Train ``net`` in place on X (n, 784) float in [0, 1] and y (n,) labels; return a History.
 
-    Give either ``epochs`` (passes over the data) or ``steps`` (updates). ``batch_size=None``
-    is full-batch gradient descent. ``augment`` is False, True (default small shifts and
+    Give at most one of ``epochs`` (passes over the data) or ``steps`` (updates); neither is
+    ``Recipe.epochs`` epochs. ``batch_size=None`` is full-batch gradient descent. ``augment`` is False, True (default small shifts and
     rotations) or a dict of keyword arguments for :func:`nnscratch.augment.random_affine`.
     Validation accuracy is computed every ``val_every`` steps (default: about 20 times per run
     and at least once per epoch) and at the end.
@@ -96,16 +84,17 @@ def fit(net, X, y, *, epochs=None, steps=None, batch_size=128, optimizer="sgd", 
         raise ConfigError("no training data: X has 0 rows")
     if y.min() < 0 or y.max() >= net.sizes[-1]:
         raise ConfigError(f"labels must be in 0..{net.sizes[-1] - 1}, found {y.min()}..{y.max()}")
-    if (epochs is None) == (steps is None):
+    if epochs is not None and steps is not None:
         raise ConfigError("give exactly one of epochs or steps")
-    epochs = _positive_int("epochs", epochs, allow_none=True)
-    steps = _positive_int("steps", steps, allow_none=True)
-    batch_size = _positive_int("batch_size", batch_size, allow_none=True)
-    if not (isinstance(lr, numbers.Real) and not isinstance(lr, bool) and math.isfinite(lr) and lr > 0):
-        raise ConfigError(f"learning rate must be a positive number, not {lr!r}")
-    if not (isinstance(weight_decay, numbers.Real) and math.isfinite(weight_decay) and weight_decay >= 0):
-        raise ConfigError(f"weight decay must be a number >= 0, not {weight_decay!r}")
+    if steps is None:
+        epochs = checks.whole("epochs", Recipe.epochs if epochs is None else epochs)
+    else:
+        steps = checks.whole("steps", steps)
+    batch_size = None if batch_size is None else checks.whole("batch_size", batch_size)
+    lr = checks.learning_rate(lr)
+    weight_decay = checks.real("weight_decay", weight_decay, 0.0)
     checks.choice("schedule", schedule, SCHEDULES)
+    seed = checks.seed(seed)
     opt = make_optimizer(optimizer, weight_decay)
     if (X_val is None) != (y_val is None):
         raise ConfigError("give both X_val and y_val, or neither")

@@ -57,7 +57,7 @@ def test_zero_hidden_layers_and_full_batch(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, words", [
     (["train", "--lr", "-1"], "learning rate"),
-    (["train", "--batch-size", "zero"], "batch size"),
+    (["train", "--batch-size", "zero"], "batch_size"),
     (["train", "--data", "/no/such/place"], "/no/such/place"),
     (["train", "--out", "/no/such/dir/m.npz"], "does not exist"),
     (["train", "--preset", "fastest"], "fastest"),

@@ -1,18 +1,16 @@
 """fine_tune: a new network that learns a few drawings without forgetting MNIST; bad input refused."""
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import nnscratch
+from datafiles import PEN_FILE, needs_shared
 from nnscratch import ConfigError, Network, fine_tune
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "models" / "mnist_mlp.npz"
-SHARED = Path(os.environ.get("NNSCRATCH_SHARED", ROOT.parent / "shared" / "data"))
-PEN_FILE = SHARED / "pendigits" / "pendigits-train"
 
 
 def crosses(n, seed):
@@ -114,8 +112,8 @@ def test_stop_event_returns_the_network_as_far_as_it_got():
     (lambda n: fine_tune(n, crosses(2, 0), ["a", "b"]), "whole numbers"),
     (lambda n: fine_tune(n, crosses(2, 0), [1, 2], steps=0), "steps"),
     (lambda n: fine_tune(n, crosses(2, 0), [1, 2], steps=2.5), "steps"),
-    (lambda n: fine_tune(n, crosses(2, 0), [1, 2], lr=-1), "lr"),
-    (lambda n: fine_tune(n, crosses(2, 0), [1, 2], lr=float("nan")), "lr"),
+    (lambda n: fine_tune(n, crosses(2, 0), [1, 2], lr=-1), "learning rate"),
+    (lambda n: fine_tune(n, crosses(2, 0), [1, 2], lr=float("nan")), "learning rate"),
     (lambda n: fine_tune(n, crosses(2, 0), [1, 2], replay_fraction=1), "replay_fraction"),
     (lambda n: fine_tune(n, crosses(2, 0), [1, 2], replay="mnist"), "replay"),
     (lambda n: fine_tune(n, crosses(2, 0), [1, 2], replay=(np.zeros((3, 784)), [1, 2])), "replay digits"),
@@ -131,7 +129,7 @@ def test_bad_input_is_refused_in_one_line(call, words):
     assert words in msg and "\n" not in msg
 
 
-@pytest.mark.skipif(not PEN_FILE.exists(), reason="needs ../shared/data/pendigits")
+@needs_shared(PEN_FILE)
 def test_pen_writer_reads_no_worse_after_three_digits_per_class(shipped, sample_test):
     """The held-out writer the shipped model reads worst: 3 digits per class in, the rest read at least
     as well, and the sample's MNIST test digits within half a point (bench_finetune.py measures more)."""

@@ -129,7 +129,7 @@ def test_overflowing_weights_give_nan_and_are_rolled_back():
     ({"epochs": 1, "batch_size": 0}, "batch_size"),
     ({"epochs": 1, "optimizer": "rmsprop"}, "rmsprop"),
     ({"epochs": 1, "schedule": "linear"}, "linear"),
-    ({"epochs": 1, "weight_decay": -1}, "weight decay"),
+    ({"epochs": 1, "weight_decay": -1}, "weight_decay"),
 ])
 def test_bad_arguments_are_refused_with_the_value(kwargs, words):
     X, y = _blobs(20)

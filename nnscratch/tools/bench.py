@@ -67,7 +67,7 @@ def nnscratch_epoch(X, y, repeats):
     from ..network import Network
     from ..train import fit
     return best_of(lambda: fit(Network(EPOCH_SIZES, seed=0), X, y, epochs=1, batch_size=EPOCH_BATCH,
-                             optimizer="sgd", lr=0.1), repeats)
+                             optimizer="sgd", lr=0.1, schedule="constant"), repeats)
 
 
 def epoch_products_only(X, repeats):

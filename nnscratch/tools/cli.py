@@ -26,15 +26,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _batch_size(text):
-    if text.lower() in ("full", "none"):
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"batch size must be a whole number or 'full', not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"batch size must be at least 1, not {value}")
-    return value
+    """'full' is full batch (None); anything else goes to the recipe as text, which checks it like the form."""
+    return None if text.lower() in ("full", "none") else text
 
 
 def build_parser():
@@ -60,7 +53,7 @@ def build_parser():
     t.add_argument("--weight-decay", type=float)
     t.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                    help="random shifts/rotations/scaling of training digits")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--seed", type=int, help="seeds the initial weights and the shuffling (default the preset's)")
     t.add_argument("--val-fraction", type=float, default=0.1,
                    help="part of the training set held out for validation (0 = none; default 0.1)")
     t.add_argument("--data", default="sample", help=DATA_HELP)
@@ -147,13 +140,13 @@ def recipe_from_args(args):
     from ..recipe import preset_recipe
 
     changes = {key: getattr(args, key) for key in ("activation", "init", "optimizer", "lr", "schedule",
-                                                     "weight_decay", "augment", "epochs", "steps")
+                                                     "weight_decay", "augment", "epochs", "steps", "seed")
                if getattr(args, key) is not None}
     if args.hidden is not None:
         changes["hidden"] = tuple(args.hidden)
     if hasattr(args, "batch_size"):
         changes["batch_size"] = args.batch_size
-    return preset_recipe(args.preset).replace(seed=args.seed, **changes)
+    return preset_recipe(args.preset).replace(**changes)
 
 
 def cmd_train(args):
