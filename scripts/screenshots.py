@@ -37,7 +37,7 @@ SIZES = {
     "laptop": dict(viewport={"width": 1366, "height": 768}),
     "projector": dict(viewport={"width": 1920, "height": 1080}),
 }
-PAGES = ["home", "train", "weights", "draw", "my-drawings", "evaluate", "how-it-works", "class"]
+PAGES = ["home", "train", "weights", "draw", "my-drawings", "evaluate", "step", "how-it-works", "class"]
 # The README's pictures: (page, size). The projector always opens pages with ?present=1.
 DOCS_SET = [("home", "laptop"), ("draw", "phone"), ("train", "projector")]
 TIMEOUT = 90_000  # ms; a shared, busy machine can be slow to run a page
