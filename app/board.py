@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from nnscratch import threads, worker
+from nnscratch.data import kinds
 from nnscratch.errors import StoreError
 from nnscratch.recipe import PRESETS, Recipe
 from nnscratch.store import ANONYMOUS, RunRecord, clean_nickname, get_store, server_name
@@ -237,7 +238,7 @@ def recipe_params(recipe: dict, data_kind: str | None = None) -> dict:
     """A recipe as the Train page's query parameters (the same values as its form)."""
     values = Recipe.from_dict(recipe).to_values()
     params = {k: _text(values[k]) for k in LINK_FIELDS if k in values}
-    if data_kind in ("sample", "mnist"):
+    if data_kind in kinds.BY_NAME:
         params["data"] = data_kind
     return params
 
@@ -268,7 +269,7 @@ def apply_recipe_link(fill_form) -> None:
     values = {k: qp[k][:100] for k in LINK_FIELDS if k in qp}
     values.setdefault("full_batch", "false")
     recipe, errors, _ = Recipe.from_values(values)
-    if qp.get("data") in ("sample", "mnist"):
+    if qp.get("data") in kinds.BY_NAME:
         s["data_source"] = qp["data"]
     if errors:
         fill_form(PRESETS["quick"].recipe)

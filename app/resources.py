@@ -6,20 +6,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
 
 import streamlit as st
 
 import nnscratch
 from nnscratch import plots
+from nnscratch.checkpoint import SHIPPED_MODEL_PATH
+from nnscratch.data import kinds
 from nnscratch.data.splits import TrainingArrays, prepare_arrays
 from nnscratch.errors import ModelFileError
 from nnscratch.recipe import Recipe
 
 log = logging.getLogger("nnscratch.app")
-
-ROOT = Path(__file__).resolve().parents[1]
-SHIPPED_MODEL_PATH = ROOT / "models" / "mnist_mlp.npz"
 
 
 class _DataStore:
@@ -69,12 +67,12 @@ def shipped_model():
 
 
 def _starter_model():
-    arrays = data_store().get("sample")
+    arrays = data_store().get(kinds.SAMPLE)
     recipe = Recipe(hidden=(64,), batch_size=64, epochs=3)
     net = recipe.network()
     nnscratch.fit(net, arrays.X_train, arrays.y_train, **recipe.fit_kwargs())
     net.meta.update(name="starter model", origin="trained at start-up on the built-in sample "
-                    "(the pretrained file models/mnist_mlp.npz is missing)", recipe=recipe.to_dict(),
+                    f"(the pretrained file models/{SHIPPED_MODEL_PATH.name} is missing)", recipe=recipe.to_dict(),
                     test_accuracy=net.accuracy(arrays.X_test, arrays.y_test), data=arrays.data_id)
     return net
 

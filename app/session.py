@@ -8,22 +8,23 @@ from __future__ import annotations
 
 import streamlit as st
 
+from nnscratch.data import kinds
 from nnscratch.data.splits import TrainingArrays
 from nnscratch.errors import DataUnavailableError
 
 from . import resources
 
 DATA_CHOICES = {
-    "sample": "Built-in sample (5,000 digits, works offline)",
-    "mnist": "Full MNIST (70,000 digits)",
-    "upload": "A file you upload",
+    kinds.SAMPLE: "Built-in sample (5,000 digits, works offline)",
+    kinds.MNIST: "Full MNIST (70,000 digits)",
+    kinds.UPLOAD: "A file you upload",
 }
 
 _DEFAULTS = {
     "model": None,  # this session's own Network (trained, uploaded or loaded from the class board)
     "model_token": 0,  # changes whenever "model" changes (for caches)
     "model_choice": "yours",  # "yours" or "shipped": which model the pages use
-    "data_source": "sample",  # a key of DATA_CHOICES
+    "data_source": kinds.SAMPLE,  # a key of DATA_CHOICES
     "upload_arrays": None,  # TrainingArrays of this session's uploaded data
     "upload_name": "",
     "worker": None,  # the session's latest TrainingWorker
@@ -69,7 +70,7 @@ def model_summary(net) -> dict:
 
 def get_arrays(source: str, progress=None) -> TrainingArrays:
     """The shared, read-only arrays for "sample" or "mnist"; or this session's upload."""
-    if source == "upload":
+    if source == kinds.UPLOAD:
         arrays = state()["upload_arrays"]
         if arrays is None:
             raise DataUnavailableError("no uploaded data yet: upload a file on the Train page, or choose "
@@ -80,7 +81,7 @@ def get_arrays(source: str, progress=None) -> TrainingArrays:
 
 def get_arrays_with_progress(source: str) -> TrainingArrays:
     """get_arrays, showing a progress bar while full MNIST downloads the first time."""
-    if source == "upload" or resources.data_store().loaded(source):
+    if source == kinds.UPLOAD or resources.data_store().loaded(source):
         return get_arrays(source)
     bar = st.progress(0.0, text="Loading the data…")
 
@@ -98,9 +99,9 @@ def get_arrays_with_progress(source: str) -> TrainingArrays:
 def data_label(source: str) -> str:
     """What the data behind ``source`` is, for people."""
     s = state()
-    if source == "upload" and s["upload_name"]:
+    if source == kinds.UPLOAD and s["upload_name"]:
         return f"Uploaded: {s['upload_name']}"
-    if source != "upload" and resources.data_store().loaded(source):
+    if source != kinds.UPLOAD and resources.data_store().loaded(source):
         return resources.data_store().get(source).source
     return DATA_CHOICES.get(source, source)
 
@@ -108,7 +109,7 @@ def data_label(source: str) -> str:
 def evaluate(net, token: str, source: str):
     """(probs, pred, arrays) of ``net`` on the test split of ``source``; one cached entry per session."""
     arrays = get_arrays(source)
-    if token == "shipped" and source != "upload":
+    if token == "shipped" and source != kinds.UPLOAD:
         probs, pred = resources.shipped_predictions(source)
         return probs, pred, arrays
     s = state()

@@ -17,6 +17,7 @@ import numpy as np
 import streamlit as st
 
 from nnscratch import worker
+from nnscratch.data import kinds
 from nnscratch.data.splits import TrainingArrays
 from nnscratch.drawing.preprocess import _to_gray
 from nnscratch.errors import ConfigError, StoreError
@@ -163,7 +164,7 @@ def as_xy(rows):
 
 def check_source() -> str:
     """The MNIST test set before/after is measured on: full MNIST when this server has it loaded."""
-    return "mnist" if resources.data_store().loaded("mnist") else "sample"
+    return kinds.MNIST if resources.data_store().loaded(kinds.MNIST) else kinds.SAMPLE
 
 
 def start_teaching(rows, base_net, whose: str):

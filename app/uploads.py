@@ -9,11 +9,11 @@ so a room uploading at once, or one prankster with twenty tabs, cannot run the s
 from __future__ import annotations
 
 import nnscratch
-from nnscratch.data import budget
+from nnscratch.data import budget, limits
 from nnscratch.data.splits import TrainingArrays, prepare_arrays
 from nnscratch.errors import DataFormatError, ModelFileError
 
-MAX_UPLOAD_MB = 200  # .streamlit/config.toml sets server.maxUploadSize to the same
+MAX_UPLOAD_MB = limits.MAX_UPLOAD_MB  # a name of its own so tests can lower it for this module alone
 
 
 def check_size(*files) -> None:

@@ -16,17 +16,21 @@ from typing import TypedDict
 
 import numpy as np
 
+from .data.kinds import MNIST, PATH, SAMPLE
 from .errors import DataFormatError, ModelFileError
 from .network import Network
 
-__all__ = ["ModelMeta", "DataId", "save", "load", "to_bytes"]
+__all__ = ["ModelMeta", "DataId", "save", "load", "to_bytes", "SHIPPED_MODEL_PATH"]
+
+# The model the app opens on, trained by this project's CLI; everything that means "the shipped model" reads this.
+SHIPPED_MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "mnist_mlp.npz"
 
 # The keys that rebuild the network (Network.config()); everything else in a file's meta is ModelMeta.
 _NETWORK_KEYS = ("sizes", "activation", "init", "seed", "dtype")
 
 
 class DataId(TypedDict, total=False):
-    """Which data a model learned from: ``kind`` is "sample", "mnist", "upload" or "path"."""
+    """Which data a model learned from: ``kind`` is one of ``data.kinds.DATA_KINDS``."""
 
     kind: str
     label: str  # for people: "MNIST (60,000 train / 10,000 test)", a file name...
@@ -141,6 +145,6 @@ def _upgrade(meta: dict, net: Network) -> dict:
         meta["recipe"] = {k: v for k, v in old.items() if isinstance(k, str)}
     if "data" not in meta and isinstance(meta.get("data_source"), str):
         label = meta.pop("data_source")
-        kind = "mnist" if label.startswith("MNIST") else "sample" if label.startswith("built-in") else "path"
+        kind = MNIST if label.startswith("MNIST") else SAMPLE if label.startswith("built-in") else PATH
         meta["data"] = {"kind": kind, "label": label}
     return meta

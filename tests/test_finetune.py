@@ -1,6 +1,5 @@
 """fine_tune: a new network that learns a few drawings without forgetting MNIST; bad input refused."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,9 +7,9 @@ import pytest
 import nnscratch
 from datafiles import PEN_FILE, needs_shared
 from nnscratch import ConfigError, Network, fine_tune
+from nnscratch.checkpoint import SHIPPED_MODEL_PATH
 
-ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ROOT / "models" / "mnist_mlp.npz"
+SHIPPED = SHIPPED_MODEL_PATH
 
 
 def crosses(n, seed):

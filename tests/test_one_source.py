@@ -1,10 +1,14 @@
 """One source for every fact: each test fails if a second copy of a table, a default or a constant comes back."""
 
+import ast
 import inspect
+from pathlib import Path
 
 import numpy as np
 
 from nnscratch import Network, Recipe, fit
+from nnscratch.checkpoint import SHIPPED_MODEL_PATH
+from nnscratch.data import kinds
 
 
 def _digits(n=256, seed=0):
@@ -38,3 +42,61 @@ def test_recipe_and_fit_make_the_same_run():
     assert h1.column("loss") == h2.column("loss")
     for k in from_recipe.params:
         assert np.array_equal(from_recipe.params[k], plain.params[k]), k
+
+
+# ---- literals that live in one constant ---------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE_DIRS = ("nnscratch", "app", "bench", "deploy", "scripts", "tests")
+
+
+def _python_files(*dirs):
+    for d in dirs:
+        yield from sorted((ROOT / d).rglob("*.py"))
+    yield ROOT / "streamlit_app.py"
+
+
+def _literal_strings(path):
+    """(line, value) of every string constant in the file (docstrings and f-string parts included)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    return [(n.lineno, n.value) for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+
+
+def _spelled(text, *, where, allowed, exact=False):
+    """Files (relative) outside ``allowed`` with a string constant equal to (exact) or containing ``text``."""
+    found = []
+    for path in _python_files(*where):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel in allowed or rel == "tests/test_one_source.py":
+            continue
+        for line, value in _literal_strings(path):
+            if (value == text) if exact else (text in value):
+                found.append(f"{rel}:{line}")
+    return found
+
+
+def test_the_shipped_model_path_is_spelled_once():
+    # Docs and the browser tests (owned elsewhere) may still name the file; code reads the constant.
+    assert SHIPPED_MODEL_PATH.is_file()
+    assert _spelled("mnist_mlp.npz", where=("nnscratch", "app", "tests"),
+                    allowed={"nnscratch/checkpoint.py", "tests/browser/test_browser_draw.py"}) == []
+
+
+def test_data_kinds_are_the_kinds_module():
+    assert kinds.DATA_KINDS == (kinds.SAMPLE, kinds.MNIST, kinds.UPLOAD, kinds.PATH)
+    assert set(kinds.BY_NAME) <= set(kinds.DATA_KINDS)
+    # the app's data choice offers the kinds a person can pick, in their order
+    from app import session
+    assert list(session.DATA_CHOICES) == [kinds.SAMPLE, kinds.MNIST, kinds.UPLOAD]
+    for kind in (kinds.UPLOAD, kinds.PATH):  # "sample" and "mnist" are also load_mnist's names in docs
+        assert _spelled(kind, where=("nnscratch", "app"), exact=True,
+                        allowed={"nnscratch/data/kinds.py", "app/pages/train.py", "app/runs.py"}) == [], kind
+
+
+def test_the_parse_memory_bound_is_one_number_from_the_limits():
+    from nnscratch.data import budget, limits
+    assert limits.MAX_PARSE_MEMORY == ((limits.MAX_UPLOAD_MB << 20) + limits.MAX_BYTES
+                                       + 3 * limits.MAX_DIGITS * 785 + limits.BLOCK_BYTES)
+    assert "MAX_PARSE_MEMORY" in budget.__doc__ and " GB" not in budget.__doc__
+    from app import uploads
+    assert uploads.MAX_UPLOAD_MB == limits.MAX_UPLOAD_MB

@@ -6,7 +6,7 @@ data (../shared): without it those tests skip; in CI (which has it) a skip fails
 
 import numpy as np
 
-from app.resources import SHIPPED_MODEL_PATH
+from nnscratch.checkpoint import SHIPPED_MODEL_PATH
 from datafiles import PEN_FILE, SHARED_MNIST, needs_shared
 from nnscratch import Network, load_mnist
 from nnscratch.drawing import pendigits

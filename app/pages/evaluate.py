@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import charts, resources, session, ui
 from nnscratch import metrics, plots
+from nnscratch.data import kinds
 
 s = session.state()
 st.title("How good is it?")
@@ -31,13 +32,13 @@ with ui.show_errors("evaluating"):
                 None if worst is None else f"{100 * per_class[worst]:.1f} % right", delta_color="off",
                 delta_arrow="off")
     trained_on = (net.meta.get("data") or {}).get("kind")
-    if source == "sample" and trained_on == "mnist":
+    if source == kinds.SAMPLE and trained_on == kinds.MNIST:
         # The built-in sample's 5,000 digits all come from MNIST's training set.
         st.warning("This model was trained on the full MNIST training set, which contains every digit of the "
                    "built-in sample, so this number is optimistic. For a fair test choose *Full MNIST* on the "
                    f"Train page (its 10,000 test digits); the model's own figure is "
                    f"{ui.fmt_pct(net.meta.get('test_accuracy'), 2)}.", icon=":material/info:")
-    fair = "" if source == "sample" and trained_on == "mnist" else " (never used to train this model)"
+    fair = "" if source == kinds.SAMPLE and trained_on == kinds.MNIST else " (never used to train this model)"
     st.caption(f"Test set: {arrays.source or source}{fair}. Model: {session.model_summary(net)['name']} "
                f"`{net.architecture}`.")
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import resources, runs, session, ui
+from nnscratch.data import kinds
 
 s = session.state()
 st.title("A neural network from scratch, learning to read digits")
@@ -54,7 +55,7 @@ store = resources.data_store()
 src = s["data_source"]
 st.markdown(
     f"- Data for training: **{session.DATA_CHOICES.get(src, src)}**"
-    f"{' (loaded)' if src == 'upload' or store.loaded(src) else ' (loads when you train or evaluate)'}\n"
+    f"{' (loaded)' if src == kinds.UPLOAD or store.loaded(src) else ' (loads when you train or evaluate)'}\n"
     f"- Pretrained model: **{session.model_summary(resources.shipped_model())['name']}**, "
     f"{session.model_summary(resources.shipped_model())['origin']}\n"
     f"- Your own model: **{'yes, ' + s['model'].architecture if s['model'] is not None else 'not yet'}**"

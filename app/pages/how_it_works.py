@@ -9,6 +9,7 @@ import streamlit as st
 
 from app import charts, session, ui
 from nnscratch import network
+from nnscratch.data import kinds
 from nnscratch.network import ACTIVATIONS, INITS, Network
 
 s = session.state()
@@ -113,7 +114,7 @@ with ui.show_errors("explaining"):
     if img is None:
         if pick == "drawing":
             st.caption("No drawing yet: showing a test digit instead.")
-        arrays = session.get_arrays("sample")
+        arrays = session.get_arrays(kinds.SAMPLE)
         i = int(st.columns(4)[0].number_input("Test index", 0, len(arrays.y_test) - 1, key="hw_index", step=1))
         img = arrays.X_test[i].reshape(28, 28)
     acts = net.activations(np.asarray(img, np.float32).reshape(1, 784))

@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import DataFormatError
 from .formats import reading
 from .npz_format import read_npz, splits_from_npz
+from .kinds import MNIST, PATH, SAMPLE, UPLOAD
 from .limits import MAX_BYTES
 from .layouts import Entry, folder_entries, parse_bytes, parse_tree
 from .mnist_cache import cache_dir, download_mnist
@@ -48,7 +49,7 @@ class Dataset:
     and the training split is empty: usable for prediction only (``labelled`` is False).
     """
 
-    def __init__(self, x_train, y_train, x_test, y_test, source: str, kind: str = "path"):
+    def __init__(self, x_train, y_train, x_test, y_test, source: str, kind: str = PATH):
         for x, y, split in ((x_train, y_train, "train"), (x_test, y_test, "test")):
             if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != (28, 28):
                 raise ValueError(f"{split} images must be uint8 (n, 28, 28), got {x.dtype} {x.shape}")
@@ -57,7 +58,7 @@ class Dataset:
         self.x_train, self.y_train = _frozen(x_train), _frozen(y_train)
         self.x_test, self.y_test = _frozen(x_test), _frozen(y_test)
         self.source = source  # for people: what it is and where it came from
-        self.kind = kind  # "sample", "mnist", "upload" or "path": what a model's metadata records
+        self.kind = kind  # one of kinds.DATA_KINDS: what a model's metadata records
 
     @property
     def labelled(self) -> bool:
@@ -101,18 +102,18 @@ def stratified_split(y: np.ndarray, test_fraction: float = TEST_FRACTION, seed: 
     return train, test
 
 
-def load_mnist(source="sample", progress=None) -> Dataset:
+def load_mnist(source=SAMPLE, progress=None) -> Dataset:
     """``"sample"`` (built in), ``"mnist"`` (full, cached/downloaded), or a path to a file or folder.
 
     ``progress(done_bytes, total_bytes, file_name)`` is called while downloading full MNIST.
     Raises DataFormatError (bad or missing path/file) or DataUnavailableError (offline, no cache).
     """
-    if source is None or (isinstance(source, str) and source == "sample"):
+    if source is None or (isinstance(source, str) and source == SAMPLE):
         return _sample()
-    if isinstance(source, str) and source == "mnist":
+    if isinstance(source, str) and source == MNIST:
         a = mnist_cache.load(progress=progress)
         return Dataset(a["x_train"], a["y_train"], a["x_test"], a["y_test"],
-                       "MNIST (60,000 train + 10,000 test)", kind="mnist")
+                       "MNIST (60,000 train + 10,000 test)", kind=MNIST)
     path = Path(os.fspath(source)).expanduser()
     name = str(source)
     if path.is_dir():
@@ -129,7 +130,7 @@ def load_mnist(source="sample", progress=None) -> Dataset:
 
 def parse_upload(data: bytes, filename: str) -> Dataset:
     """An uploaded file's bytes (any format ``load_mnist`` reads; a .zip may hold a folder layout)."""
-    return _dataset(parse_bytes(bytes(data), filename), filename, kind="upload")
+    return _dataset(parse_bytes(bytes(data), filename), filename, kind=UPLOAD)
 
 
 def parse_uploads(files) -> Dataset:
@@ -139,7 +140,7 @@ def parse_uploads(files) -> Dataset:
         return parse_upload(*files[0])
     entries = [Entry([fn], fn, len(d), lambda d=d: bytes(d)) for d, fn in files]
     label = " + ".join(fn for _, fn in files) if len(files) == 2 else f"{files[0][1]} + {len(files) - 1} more files"
-    return _dataset(parse_tree(entries, label), label, kind="upload")
+    return _dataset(parse_tree(entries, label), label, kind=UPLOAD)
 
 
 def _locked(*arrays):
@@ -159,10 +160,10 @@ def _sample() -> Dataset:
         raise DataFormatError(f"{SAMPLE_PATH}: the built-in sample is missing; reinstall nnscratch") from err
     s = splits_from_npz(read_npz(data, name), name)
     return Dataset(*_locked(*s["train"], *s["test"]), f"built-in sample ({len(s['train'][0]) + len(s['test'][0]):,} digits)",
-                   kind="sample")
+                   kind=SAMPLE)
 
 
-def _dataset(splits: dict, name: str, kind: str = "path") -> Dataset:
+def _dataset(splits: dict, name: str, kind: str = PATH) -> Dataset:
     """Splits from the parsers -> Dataset, carving a stratified test split when there is none."""
     label = Path(name).name or name
     if "unlabelled" in splits:

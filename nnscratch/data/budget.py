@@ -8,8 +8,8 @@
 
 At most ``NNSCRATCH_MAX_PARSING`` uploads (default 2) are parsed at once in the whole process; the
 others wait first come, first served (the same ``SlotLimiter`` as the training slots). Each parse is
-bounded by the limits in ``limits.py`` (at most ~0.9 GB for the largest file that is accepted, a few
-MB for one that is refused), so the memory all parses may take together is about
+bounded by the limits in ``limits.py`` (at most ``limits.MAX_PARSE_MEMORY`` for the largest file that is
+accepted, a few MB for one that is refused), so the memory all parses may take together is about
 ``NNSCRATCH_MAX_PARSING`` times that. Parsers call :func:`checkpoint` between blocks of work: it reports
 progress to the job running them and stops a cancelled one; outside a job it does nothing.
 Pure Python: never imports streamlit.

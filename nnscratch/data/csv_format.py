@@ -18,9 +18,8 @@ import numpy as np
 
 from ..errors import DataFormatError
 from .budget import checkpoint
-from .limits import MAX_CSV_LINES, MAX_DIGITS, MAX_LINE_BYTES
+from .limits import BLOCK_BYTES, MAX_CSV_LINES, MAX_DIGITS, MAX_LINE_BYTES
 
-BLOCK_BYTES = 4 << 20
 NL = b"\n"
 LABEL_NAMES = ("label", "labels", "class", "digit", "target", "y")
 

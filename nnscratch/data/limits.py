@@ -5,11 +5,7 @@ file *claims* (a header, a zip directory, a line count, an image size) against t
 decoding, and never decompresses more than the content can need. MNIST itself is 70,000 digits;
 the limits leave a margin above that and refuse anything far beyond it with a one-line message.
 
-What one parse can hold at most, from these numbers (the README states the bound):
-the input bytes, plus one decompressed stream or zip's members (``MAX_BYTES``, 256 MB, and at most
-``MAX_RATIO`` times the compressed size), plus the parsed digits (``MAX_DIGITS`` x 785 bytes, 78.5 MB,
-twice while the split is made), plus one block of work (a few MB). An uncompressed upload is also
-capped by the app's upload limit (200 MB).
+What one parse can hold at most follows from these numbers: ``MAX_PARSE_MEMORY`` at the end.
 """
 
 MAX_DIGITS = 100_000
@@ -45,3 +41,15 @@ MAX_IMAGE_PIXELS = 1024 * 1024
 
 MAX_FOLDER_PIXELS = 256 << 20
 """Pixels of all the images of one dataset together (70,000 MNIST PNGs are 55 M): bounds decoding time."""
+
+MAX_UPLOAD_MB = 200
+"""Uploads at once, in MB: the app's own check (``.streamlit/config.toml``'s server.maxUploadSize agrees)."""
+
+BLOCK_BYTES = 4 << 20
+"""Text a CSV parser works on at once (whole lines of about this many bytes)."""
+
+MAX_PARSE_MEMORY = (MAX_UPLOAD_MB << 20) + MAX_BYTES + 3 * MAX_DIGITS * 785 + BLOCK_BYTES
+"""Most memory one parse of an accepted upload may hold (a bound from the limits above, not a measurement):
+the upload's bytes, one inflated stream or zip's members, the digits about three times (while the CSV is
+assembled and the test split is carved) and one block's work. A refused file costs a few MB: it is refused
+from its claims. Docs quote this number; ``budget`` keeps at most NNSCRATCH_MAX_PARSING such parses at once."""

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .kinds import PATH
+
 
 @dataclass(frozen=True)
 class TrainingArrays:
@@ -18,7 +20,7 @@ class TrainingArrays:
     X_test: np.ndarray
     y_test: np.ndarray
     source: str = ""  # for people: "MNIST (60,000 train / 10,000 test)", a file name
-    kind: str = "path"  # "sample", "mnist", "upload" or "path"
+    kind: str = PATH  # one of kinds.DATA_KINDS
 
     @property
     def n_train(self) -> int:
@@ -49,5 +51,5 @@ def prepare_arrays(ds, val_fraction: float = 0.1, max_val: int = 5000, seed: int
     for a in arrays:
         a.setflags(write=False)
     if kind is None:
-        kind = getattr(ds, "kind", "path")
+        kind = getattr(ds, "kind", PATH)
     return TrainingArrays(*arrays, source=getattr(ds, "source", ""), kind=kind)

@@ -12,11 +12,11 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+from ..data.kinds import DATA_KINDS
 from ..errors import StoreError
 from .people import clean_nickname, clean_text, server_name
 
 STATUSES = ("completed", "stopped", "diverged")
-DATA_KINDS = ("sample", "mnist", "upload", "path")  # checkpoint.DataId kinds
 MAX_POINTS = 500  # history points kept per run
 MAX_MODEL_BYTES = 8 * 1024 * 1024  # a bigger model file is not stored (the run is, with a note)
 MAX_RECIPE_CHARS = 20_000

@@ -150,6 +150,7 @@ def recipe_from_args(args):
 
 
 def cmd_train(args):
+    from ..data import kinds
     from ..data.splits import prepare_arrays
     from ..train import fit
 
@@ -164,7 +165,7 @@ def cmd_train(args):
     if ds.y_train is None:
         raise ConfigError(f"{ds.source} has no labels: it can be used with predict, not to train")
     arrays = prepare_arrays(ds, val_fraction=args.val_fraction, max_val=10**9, seed=0,
-                            kind=args.data if args.data in ("sample", "mnist") else "path")
+                            kind=args.data if args.data in kinds.BY_NAME else kinds.PATH)
     X_train, y_train = arrays.X_train, arrays.y_train
     if args.add_pendigits:
         from ..drawing.pendigits import training_data
