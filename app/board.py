@@ -25,6 +25,7 @@ from nnscratch.data import kinds
 from nnscratch.errors import StoreError
 from nnscratch.recipe import PRESETS, Recipe
 from nnscratch.store import ANONYMOUS, RunRecord, clean_nickname, get_store, server_name
+from nnscratch.store.records import STATUSES
 
 log = logging.getLogger("nnscratch.app")
 OFFLINE_RETRY = 10.0  # s
@@ -151,7 +152,7 @@ def save_when_done(w, who: Me, port=None) -> BoardSave:
 
 def run_record(w, who: Me, server: str) -> RunRecord | None:
     """What the board keeps of a finished run; None for a run that never trained (or failed)."""
-    if w.status not in (worker.COMPLETED, worker.STOPPED, worker.DIVERGED) or w.n_rows() == 0:
+    if w.status not in STATUSES or w.n_rows() == 0:
         return None
     rows = w.rows()
     last = rows[-1]

@@ -44,7 +44,7 @@ class ModelMeta(TypedDict, total=False):
     origin: str  # for people: "trained in the app", "shipped with the app", "uploaded (x.npz)"
     recipe: dict  # Recipe.to_dict(): the one recipe type of the CLI, the form and the presets
     data: DataId
-    status: str  # "completed", "stopped" or "diverged"
+    status: str  # how the run ended: a worker final state (COMPLETED, STOPPED or DIVERGED)
     steps: int
     n_train: int
     val_accuracy: float | None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnscratch import Network, Recipe, fit
+from nnscratch import Network, Recipe, fit, worker
 from nnscratch.checkpoint import SHIPPED_MODEL_PATH
 from nnscratch.data import kinds
 
@@ -100,3 +100,17 @@ def test_the_parse_memory_bound_is_one_number_from_the_limits():
     assert "MAX_PARSE_MEMORY" in budget.__doc__ and " GB" not in budget.__doc__
     from app import uploads
     assert uploads.MAX_UPLOAD_MB == limits.MAX_UPLOAD_MB
+
+
+# ---- run statuses: the constants block at the top of nnscratch/worker.py --------------------------------
+
+def test_statuses_are_spelled_only_in_the_workers_table():
+    statuses = (worker.QUEUED, worker.RUNNING, worker.PAUSED, worker.COMPLETED, worker.STOPPED, worker.DIVERGED)
+    assert set(worker.FINAL_STATES) == {worker.COMPLETED, worker.STOPPED, worker.DIVERGED, worker.ERROR}
+    from nnscratch.store.records import STATUSES
+    assert set(STATUSES) == set(worker.FINAL_STATES) - {worker.ERROR}
+    # "error" is left out: it is also an everyday word (a save message's kind). nnscratch/train.py's History
+    # sits below the worker (which imports it), and app/pages/train.py + app/runs.py are being reworked.
+    allowed = {"nnscratch/worker.py", "nnscratch/train.py", "app/pages/train.py", "app/runs.py"}
+    for status in statuses:
+        assert _spelled(status, where=("nnscratch", "app"), exact=True, allowed=allowed) == [], status

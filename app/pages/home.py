@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import resources, runs, session, ui
+from nnscratch import worker
 from nnscratch.data import kinds
 
 s = session.state()
@@ -21,7 +22,7 @@ with ui.show_errors("checking the model"):
     c1.metric("Current model", m["architecture"], help=m["origin"])
     c2.metric("Test accuracy", ui.fmt_pct(m["accuracy"]))
 w = s["worker"]
-c3.metric("Training", "running" if runs.running() else (w.status if w else "not started"))
+c3.metric("Training", worker.RUNNING if runs.running() else (w.status if w else "not started"))
 
 st.subheader("The pages")
 st.markdown(

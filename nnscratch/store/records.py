@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 from ..data.kinds import DATA_KINDS
 from ..errors import StoreError
+from ..worker import ERROR, FINAL_STATES
 from .people import clean_nickname, clean_text, server_name
 
-STATUSES = ("completed", "stopped", "diverged")
+STATUSES = tuple(s for s in FINAL_STATES if s != ERROR)  # the runs the board keeps: an error leaves no model
 MAX_POINTS = 500  # history points kept per run
 MAX_MODEL_BYTES = 8 * 1024 * 1024  # a bigger model file is not stored (the run is, with a note)
 MAX_RECIPE_CHARS = 20_000

@@ -18,6 +18,7 @@ import time
 import sqlalchemy as sa
 
 from .. import __version__
+from .records import STATUSES
 from ..errors import StoreError
 
 METADATA = sa.MetaData()
@@ -48,7 +49,8 @@ runs = sa.Table(
     sa.Column("model_size", sa.Integer),  # bytes of the model file, stored or not
     sa.Column("has_model", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("note", sa.String(200), nullable=False, server_default=""),  # e.g. why the model is not stored
-    sa.CheckConstraint("status IN ('completed', 'stopped', 'diverged')", name="runs_status"),
+    # the text of release 1's constraint, from the one table (a new status needs a migration too)
+    sa.CheckConstraint(f"status IN ({', '.join(repr(s) for s in STATUSES)})", name="runs_status"),
     sa.Index("runs_board", "data_kind", "data_label", "test_acc"),
     sa.Index("runs_owner", "owner_hash", "created_at"),
     sa.Index("runs_created", "created_at"),
