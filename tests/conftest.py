@@ -7,16 +7,61 @@ under ``NNSCRATCH_REQUIRE_SERVICES=1`` (CI) that is a failure instead.
 ``store_url``: an SQLite file, then a fresh PostgreSQL database (tests run on both).
 Every test session gets its own class board (``NNSCRATCH_DB``, also inherited by the app servers the
 browser tests start), so no test ever writes to a person's real board.
+
+Tiers (pytest.ini): a test is ``services`` when it uses the PostgreSQL fixtures (or the HAProxy cluster),
+``live`` when it uses a fixture that starts ``streamlit run``, ``browser`` in tests/browser; each of these
+is also ``slow``, so ``-m "not slow"`` is the fast tier. Hypothesis profile: ``NNSCRATCH_HYPOTHESIS=ci``
+(set by .ci/run; the default when ``CI`` is set) runs every example; otherwise ``dev``, a tenth of them
+(tests/helpers.examples scales the suite's per-test counts by the profile).
 """
 
 import os
 import re
 import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 
 REQUIRE_SERVICES = os.environ.get("NNSCRATCH_REQUIRE_SERVICES", "") not in ("", "0")
+
+# ------------------------------------------------------------------------------------------ hypothesis
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # hypothesis is in requirements-test.txt; without it the property tests fail at import
+    settings = None
+if settings is not None:
+    settings.register_profile("ci", max_examples=100, deadline=None, print_blob=True)
+    settings.register_profile("dev", max_examples=10, deadline=None,
+                              suppress_health_check=[HealthCheck.too_slow])
+    _ci = os.environ.get("CI", "") not in ("", "0", "false")
+    HYPOTHESIS_PROFILE = os.environ.get("NNSCRATCH_HYPOTHESIS") or ("ci" if _ci else "dev")
+    settings.load_profile(HYPOTHESIS_PROFILE)
+
+# ------------------------------------------------------------------------------------------ tiers
+SERVICE_FIXTURES = {"pg_server", "cluster"}           # a PostgreSQL of its own; the HAProxy cluster
+LIVE_FIXTURES = {"server", "live", "cluster", "app_url"}  # fixtures that start `streamlit run`
+# Slow tests in files this conftest marks rather than the files themselves (by node id prefix, measured on
+# 2 cores: each takes several seconds).
+SLOW = ()
+
+
+BROWSER_DIR = Path(__file__).resolve().parent / "browser"
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own -m selection
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if BROWSER_DIR in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+        names = set(getattr(item, "fixturenames", ()))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if names & SERVICE_FIXTURES or params.get("store_url") == "postgresql":
+            item.add_marker(pytest.mark.services)
+        if names & LIVE_FIXTURES:
+            item.add_marker(pytest.mark.live)
+        if any(m in item.keywords for m in ("browser", "services", "live")) or item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
 
 
 def no_service(reason: str):
