@@ -41,9 +41,6 @@ if settings is not None:
 # ------------------------------------------------------------------------------------------ tiers
 SERVICE_FIXTURES = {"pg_server", "cluster"}           # a PostgreSQL of its own; the HAProxy cluster
 LIVE_FIXTURES = {"server", "live", "cluster", "app_url"}  # fixtures that start `streamlit run`
-# Slow tests in files this conftest marks rather than the files themselves (by node id prefix, measured on
-# 2 cores: each takes several seconds).
-SLOW = ()
 
 
 BROWSER_DIR = Path(__file__).resolve().parent / "browser"
@@ -60,7 +57,7 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.services)
         if names & LIVE_FIXTURES:
             item.add_marker(pytest.mark.live)
-        if any(m in item.keywords for m in ("browser", "services", "live")) or item.nodeid.startswith(SLOW):
+        if any(m in item.keywords for m in ("browser", "services", "live")):
             item.add_marker(pytest.mark.slow)
 
 

@@ -24,6 +24,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import examples  # hypothesis counts scaled by the profile (tests/conftest.py)
+
 import nnscratch
 from nnscratch.data import budget, csv_format, image_format
 from nnscratch.data.limits import MAX_CSV_LINES, MAX_DIGITS, MAX_LINE_BYTES, MAX_ZIP_MEMBERS
@@ -36,7 +38,7 @@ from test_hostile import memory_cap
 
 HEADROOM = 384 << 20  # < the 1 GB the old gunzip reserved; > the 78 MB an IDX header may honestly claim
 CPU_SECONDS = 3.0
-BOMBS = dict(deadline=None, max_examples=30, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+BOMBS = dict(deadline=None, max_examples=examples(30), suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 X, Y = sample_digits(20)
 LABELS_GZ = B.gzip_bomb(idx_bytes(Y), 0)  # a valid partner file (20 labels)
@@ -113,7 +115,7 @@ def test_zip_members_that_lie_about_their_size(name, mb, declared):
     refused(nnscratch.parse_upload, B.zip_of([(name, method, data, crc, declared)]), "bomb.zip")
 
 
-@settings(**dict(BOMBS, max_examples=8))
+@settings(**dict(BOMBS, max_examples=examples(8)))
 @given(st.integers(MAX_ZIP_MEMBERS + 1, 3 * MAX_ZIP_MEMBERS), st.sampled_from(["bomb.zip", "model"]))
 def test_zip_directory_bombs(entries, entry):
     """Hundreds of thousands of directory entries: counted before zipfile builds an object for each."""
@@ -151,7 +153,7 @@ def test_png_bombs(size, mb, entry):
         refused(nnscratch.parse_upload, zip_bytes({"digits/3/a.png": png, "digits/7/b.png": png_bytes(X[1])}), "d.zip")
 
 
-@settings(**dict(BOMBS, max_examples=10))
+@settings(**dict(BOMBS, max_examples=examples(10)))
 @given(st.integers(1025, 4096), st.integers(1025, 4096))
 def test_png_in_a_dataset_larger_than_a_digit_needs(w, h):
     refused(nnscratch.parse_upload, zip_bytes({"digits/3/a.png": B.png_bomb(w, h), "digits/7/b.png": png_bytes(X[1])}),
@@ -168,7 +170,7 @@ def test_all_images_of_a_folder_share_one_pixel_budget(monkeypatch):
 
 
 # ------------------------------------------------------------------------------------ CSV (uncompressed)
-@settings(**dict(BOMBS, max_examples=15))
+@settings(**dict(BOMBS, max_examples=examples(15)))
 @given(st.integers(MAX_CSV_LINES + 1, 10 * MAX_CSV_LINES), st.sampled_from([b"\n", b"\r\n", b"1\n"]))
 def test_csv_with_too_many_lines(lines, line):
     """Line count is checked before any parsing."""
@@ -176,7 +178,7 @@ def test_csv_with_too_many_lines(lines, line):
     assert "lines" in msg
 
 
-@settings(**dict(BOMBS, max_examples=15))
+@settings(**dict(BOMBS, max_examples=examples(15)))
 @given(st.integers(MAX_LINE_BYTES + 1, 40 * MAX_LINE_BYTES), st.integers(0, 3), st.booleans())
 def test_csv_with_a_line_too_long(length, row, header):
     """One line of millions of cells would make pandas allocate per cell: refused before parsing."""

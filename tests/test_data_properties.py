@@ -18,6 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import examples  # hypothesis counts scaled by the profile (tests/conftest.py)
+
 from datafiles import csv_bytes, idx_bytes, npz_bytes, png_bytes, sample_digits, zip_bytes
 from nnscratch.data import parse_upload
 from nnscratch.errors import DataFormatError
@@ -139,19 +141,19 @@ def test_lone_idx_files_are_refused_with_a_hint(name):
         parse_upload(LONE[name], name)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(corrupted())
 def test_corrupted_files_raise_only_data_format_error(case):
     _check(*case)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(corrupted_inside())
 def test_corrupted_content_inside_containers_raises_only_data_format_error(case):
     _check(*case)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.binary(max_size=64), st.sampled_from(["x.csv", "x.npz", "x.gz", "x"]))
 def test_random_bytes_raise_only_data_format_error(data, name):
     _check(data, name)
@@ -160,7 +162,7 @@ def test_random_bytes_raise_only_data_format_error(data, name):
 CELL = st.one_of(st.integers(-5, 300).map(str), st.sampled_from(["", "nan", "inf", "1e3", "0.5", "x", " 7 ", '"3"']))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 11), st.integers(0, 784), CELL), min_size=1, max_size=4))
 def test_bad_csv_cells_raise_only_data_format_error(edits):
     lines = csv_bytes(X, Y).decode().split("\n")
@@ -171,7 +173,7 @@ def test_bad_csv_cells_raise_only_data_format_error(edits):
     _check("\n".join(lines).encode(), "cells.csv")
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(st.integers(1, 20), st.integers(0, 2**31 - 1))
 def test_formats_round_trip_random_digits(n, seed):
     rng = np.random.default_rng(seed)

@@ -26,6 +26,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import examples  # hypothesis counts scaled by the profile (tests/conftest.py)
+
 import nnscratch
 from nnscratch.errors import NNScratchError
 from nnscratch.drawing.preprocess import load_image
@@ -146,13 +148,13 @@ def test_the_unmutated_seeds_are_accepted():
 
 
 # ------------------------------------------------------------------------------------ data uploads
-@settings(max_examples=300, **FAST)
+@settings(max_examples=examples(300), **FAST)
 @given(mutated(CSV, max_ops=6))
 def test_mutated_csv(data):
     only_our_errors(nnscratch.parse_upload, data, "train.csv")
 
 
-@settings(max_examples=250, **FAST)
+@settings(max_examples=examples(250), **FAST)
 @given(mutated(IDX_IMAGES), mutated(IDX_LABELS), st.booleans())
 def test_mutated_idx_pair(images, labels, gz):
     if gz:
@@ -161,14 +163,14 @@ def test_mutated_idx_pair(images, labels, gz):
                                               (labels, "train-labels-idx1-ubyte.gz")])
 
 
-@settings(max_examples=200, **FAST)
+@settings(max_examples=examples(200), **FAST)
 @given(mutated(gzip.compress(IDX_IMAGES, mtime=0)))
 def test_mutated_gzip_container(data):
     only_our_errors(nnscratch.parse_uploads, [(data, "t10k-images-idx3-ubyte.gz"),
                                               (gzip.compress(IDX_LABELS), "t10k-labels-idx1-ubyte.gz")])
 
 
-@settings(max_examples=250, **FAST)
+@settings(max_examples=examples(250), **FAST)
 @given(mutated(NPZ))
 def test_mutated_npz_container(data):
     only_our_errors(nnscratch.parse_upload, data, "mnist.npz")
@@ -178,7 +180,7 @@ NPY_MEMBERS = {"x_train.npy": _npy(X[:12]), "y_train.npy": _npy(Y[:12].astype(np
                "x_test.npy": _npy(X[12:]), "y_test.npy": _npy(Y[12:])}
 
 
-@settings(max_examples=250, **FAST)
+@settings(max_examples=examples(250), **FAST)
 @given(st.sampled_from(sorted(NPY_MEMBERS)), st.data())
 def test_mutated_npy_member_inside_npz(key, data):
     members = dict(NPY_MEMBERS)
@@ -186,7 +188,7 @@ def test_mutated_npy_member_inside_npz(key, data):
     only_our_errors(nnscratch.parse_upload, _npz_of(members), "mnist.npz")
 
 
-@settings(max_examples=200, **FAST)
+@settings(max_examples=examples(200), **FAST)
 @given(mutated(PNG), st.sampled_from(["parse", "load_image"]))
 def test_mutated_png(data, entry):
     if entry == "parse":
@@ -196,7 +198,7 @@ def test_mutated_png(data, entry):
         only_our_errors(load_image, data)
 
 
-@settings(max_examples=150, **FAST)
+@settings(max_examples=examples(150), **FAST)
 @given(mutated(PNG_PAPER, max_ops=6))
 def test_mutated_png_on_paper(data):
     only_our_errors(load_image, data)
@@ -206,7 +208,7 @@ def test_mutated_png_on_paper(data):
 MODEL_SEEDS = {"784-8-10": MODEL, "784-6-5-10": MODEL_DEEP}
 
 
-@settings(max_examples=400, **FAST)
+@settings(max_examples=examples(400), **FAST)
 @given(st.sampled_from(sorted(MODEL_SEEDS)), st.data())
 def test_mutated_model_file(which, data):
     """Both a one- and a two-hidden-layer model file (the deep one has W3/b3 and a longer sizes list)."""
@@ -230,7 +232,7 @@ META_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # numpy's header parser on a mangled header
-@settings(max_examples=300, **FAST)
+@settings(max_examples=examples(300), **FAST)
 @given(st.sampled_from([MODEL_MEMBERS, MODEL_MEMBERS_DEEP]), st.data())
 def test_mutated_member_inside_model(seed, data):
     members = dict(seed)
@@ -239,7 +241,7 @@ def test_mutated_member_inside_model(seed, data):
     only_our_errors(nnscratch.Network.load, _npz_of(members))
 
 
-@settings(max_examples=300, **FAST)
+@settings(max_examples=examples(300), **FAST)
 @given(st.dictionaries(st.sampled_from(["sizes", "activation", "init", "seed", "dtype", "name"]),
                        META_VALUES, min_size=1, max_size=3))
 def test_model_metadata_with_odd_values(meta):

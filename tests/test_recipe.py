@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from helpers import examples  # hypothesis counts scaled by the profile (tests/conftest.py)
+
 from nnscratch import fit
 from nnscratch.errors import ConfigError
 from nnscratch.network import ACTIVATIONS, INITS
@@ -77,7 +79,7 @@ recipes = st.builds(
     preset=st.sampled_from([None, *PRESETS]))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(recipes)
 def test_a_recipe_survives_metadata_the_form_and_a_link(recipe):
     assert Recipe.from_dict(recipe.to_dict()) == recipe
@@ -87,7 +89,7 @@ def test_a_recipe_survives_metadata_the_form_and_a_link(recipe):
     assert errors == [] and back == recipe
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.dictionaries(st.sampled_from(["hidden", "lr", "epochs", "batch_size", "seed", "activation",
                                         "weight_decay", "full_batch", "preset"]),
                        st.one_of(st.text(max_size=50), st.integers(), st.floats(allow_nan=True)), max_size=9))

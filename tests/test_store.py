@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import examples  # hypothesis counts scaled by the profile (tests/conftest.py)
+
 from nnscratch import Network
 from nnscratch.errors import StoreError
 from nnscratch.store import (MAX_MODEL_BYTES, SCHEMA_VERSION, DrawingRecord, Store, check_instructor_key,
@@ -163,7 +165,7 @@ HOSTILE = st.one_of(
 )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(nick=HOSTILE, label=HOSTILE, recipe_text=HOSTILE)
 def test_hostile_text_is_stored_and_read_back_harmlessly(store, nick, label, recipe_text):
     recipe = {**RECIPE, "note": recipe_text[:2000]}
