@@ -6,19 +6,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "streamlit_app.py")
+from helpers import app_test, start_training
+
 PAGES = ["app/pages/home.py", "app/pages/train.py", "app/pages/weights.py", "app/pages/draw.py",
          "app/pages/evaluate.py", "app/pages/how_it_works.py"]
 
 
 def new_app():
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return app_test()
 
 
 def errors(at):
@@ -49,20 +45,14 @@ def test_draw_page_with_empty_canvas_asks_for_a_drawing_and_predicts_nothing(app
 
 
 def _train_page():
-    at = new_app()
-    at.switch_page("app/pages/train.py")
-    at.run()
-    return at
+    return app_test("app/pages/train.py")
 
 
 def test_train_form_refuses_bad_values_with_a_reason():
     at = _train_page()
     at.text_input(key="f_hidden").set_value("128 abc")
     at.number_input(key="f_lr").set_value(0.0)
-    submit = [b for b in at.button if "Start training" in str(b.label)]
-    assert submit, "the form has a Start button"
-    submit[0].click()
-    at.run()
+    start_training(at)
     msg = " ".join(errors(at))
     assert "'abc'" in msg and "learning rate" in msg, msg
     assert at.session_state["worker"] is None
@@ -75,8 +65,7 @@ def test_a_short_training_run_completes_and_becomes_the_session_model():
     at.number_input(key="f_batch").set_value(32)
     at.checkbox(key="f_augment").uncheck()
     at.checkbox(key="f_full_batch").uncheck()
-    [b for b in at.button if "Start training" in str(b.label)][0].click()
-    at.run()
+    start_training(at)
     assert not errors(at), errors(at)
     w = at.session_state["worker"]
     assert w is not None
@@ -103,8 +92,7 @@ def test_divergence_is_a_message_with_a_fix_and_keeps_the_old_model():
     at.selectbox(key="f_optimizer").set_value("sgd")
     at.number_input(key="f_lr").set_value(10.0)
     at.number_input(key="f_epochs").set_value(2)
-    [b for b in at.button if "Start training" in str(b.label)][0].click()
-    at.run()
+    start_training(at)
     w = at.session_state["worker"]
     assert w.join(60) and w.status == "diverged", w.status
     at.run()
@@ -163,8 +151,7 @@ def test_session_end_stops_the_worker_after_the_reconnect_grace_and_leaves_no_th
 
     at = _train_page()
     at.number_input(key="f_epochs").set_value(500)  # far longer than this test
-    [b for b in at.button if "Start training" in str(b.label)][0].click()
-    at.run()
+    start_training(at, pace=None)  # the form's watch-it-learn pace: the run must outlast the test
     w = at.session_state["worker"]
     deadline = time.time() + 20
     while w.n_rows() == 0 and time.time() < deadline:
@@ -200,8 +187,7 @@ def test_model_uploaded_during_a_run_is_not_overwritten_when_the_run_ends():
 
     at = _train_page()
     at.number_input(key="f_epochs").set_value(500)
-    [b for b in at.button if "Start training" in str(b.label)][0].click()
-    at.run()
+    start_training(at, pace=None)  # the form's watch-it-learn pace: the run must outlast the upload
     w = at.session_state["worker"]
     other = nnscratch.Network([784, 7, 10], seed=3)  # another architecture than the run's 784-128-10
     at.file_uploader(key="model_upload").set_value(("other.npz", other.to_bytes(), "application/octet-stream"))

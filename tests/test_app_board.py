@@ -2,30 +2,20 @@
 run saved to the store, the Class page, recipe links (good, bad, hostile), the board offline."""
 
 import time
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from nnscratch.store import get_store  # noqa: E402
 
+from helpers import app_test, start_training  # noqa: E402
 from pgserver import free_port  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "streamlit_app.py")
 
 
 def page(path="app/pages/class_board.py", **params):
-    at = AppTest.from_file(APP, default_timeout=120)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(path)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return app_test(path, query=params)
 
 
 def wait_saved(at, timeout=30):
@@ -43,8 +33,7 @@ def test_nickname_from_the_url_is_cleaned_and_a_finished_run_reaches_the_board()
     assert at.query_params["name"] in ("<b>Ada</b>", ["<b>Ada</b>"])
     at.text_input(key="f_hidden").set_value("16")
     at.number_input(key="f_epochs").set_value(1)
-    [b for b in at.button if "Start training" in str(b.label)][0].click()
-    at.run()
+    start_training(at)
     w = at.session_state["worker"]
     assert w.join(60) and w.status == "completed"
     saved = wait_saved(at)
@@ -104,8 +93,7 @@ def test_a_run_ending_while_postgres_is_down_is_saved_when_it_is_back(pg_server,
     at.number_input(key="f_epochs").set_value(1)
     pg_server.stop()
     try:
-        [b for b in at.button if "Start training" in str(b.label)][0].click()
-        at.run()
+        start_training(at)
         w = at.session_state["worker"]
         assert w.join(60) and w.status == "completed"
         pending = wait_saved(at)

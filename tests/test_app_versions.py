@@ -1,25 +1,18 @@
 """The app says which versions it runs: the sidebar's About, and a non-blocking warning when
 Streamlit or the canvas component is not at the version the tests passed with (headless AppTest)."""
 
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from helpers import app_test  # noqa: E402
 
 from nnscratch import __version__  # noqa: E402
 from nnscratch.tools import versions  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "streamlit_app.py")
 
 
 def _run():
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return app_test()
 
 
 def _about(at) -> str:

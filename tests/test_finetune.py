@@ -65,6 +65,7 @@ def test_learns_a_few_drawings_and_keeps_reading_mnist(shipped, sample_test):
     assert new.accuracy(X_test, y_test) >= shipped.accuracy(X_test, y_test) - 0.01
 
 
+@pytest.mark.slow  # 3-7 s on 2 cores: two fine-tunes of the shipped model
 def test_without_replay_it_forgets(shipped, sample_test):
     """The replay is what keeps MNIST: without it, a few crosses labelled 4 make it see 4s everywhere."""
     X_test, y_test = sample_test

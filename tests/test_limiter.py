@@ -7,7 +7,7 @@ import pytest
 
 from nnscratch.errors import ConfigError
 from nnscratch.limiter import SlotLimiter
-from test_worker import wait_for
+from helpers import wait_for
 
 
 def test_limiter_caps_and_serves_in_order():

@@ -34,13 +34,7 @@ from nnscratch.recipe import Recipe
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def wait_for(pred, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.02)  # polling interval
-    raise AssertionError(f"timed out waiting for {what}")
+from helpers import wait_for  # noqa: E402 - the suite's one wait_for (tests/helpers)
 
 
 def tiny_arrays(n=600):

@@ -2,17 +2,15 @@
 read back pixel for pixel, and the My drawings page teaching the model (AppTest, real store, real worker)."""
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import nnscratch
 from nnscratch.store import DrawingRecord, Store, get_store
+from helpers import app_test
 from nnscratch.tools.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "streamlit_app.py")
 
 
 def sample_drawings(n=30, seed=0):
@@ -74,13 +72,7 @@ def test_export_drawings_cli_round_trip_and_finetune(tmp_path, capsys):
 
 
 def _app(page):
-    from streamlit.testing.v1 import AppTest
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return app_test(page)
 
 
 def test_my_drawings_teach_shows_before_and_after_and_adopts_the_model():
@@ -123,6 +115,7 @@ def test_my_drawings_teach_shows_before_and_after_and_adopts_the_model():
     assert run.mine and run.has_model and "handwriting" in run.name and run.test_acc == pytest.approx(w.test_accuracy)
 
 
+@pytest.mark.slow  # 5-13 s on 2 cores: the Class page teaches a model
 def test_class_page_shows_the_room_and_the_instructor_teaches_and_exports(monkeypatch, tmp_path):
     pytest.importorskip("streamlit")
     from storedata import make_run

@@ -7,6 +7,7 @@ import pytest
 
 from app import uploads
 from datafiles import csv_bytes, sample_digits
+from helpers import app_test
 from nnscratch.errors import DataFormatError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,16 +54,11 @@ def test_streamlit_refuses_at_the_same_size():
 
 def test_the_train_page_refuses_an_upload_over_the_limit(monkeypatch):
     """Through the page (AppTest), with the limit lowered to 0.01 MB so that a real 12-digit CSV is over it."""
-    from streamlit.testing.v1 import AppTest
-
     real_limit = uploads.MAX_UPLOAD_MB
     monkeypatch.setattr(uploads, "MAX_UPLOAD_MB", 0.01)
     data = csv_bytes(*sample_digits(12))
     assert len(data) > 0.01 * 2**20
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.run()
-    at.switch_page("app/pages/train.py")
-    at.run()
+    at = app_test("app/pages/train.py")
     at.radio(key="data_source_widget").set_value("upload")
     at.run()
     at.file_uploader(key="data_upload").set_value(("digits.csv", data, "text/csv"))

@@ -67,12 +67,7 @@ def make(limiter=None, **fit_opts):
                             fit_fn=fake_fit(**fit_opts))
 
 
-def wait_for(pred, timeout=5.0):
-    t = time.time()
-    while not pred():
-        if time.time() - t > timeout:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.005)
+from helpers import wait_for  # noqa: E402 - the suite's one wait_for (tests/helpers)
 
 
 # ---------------------------------------------------------------------------------------------- config
