@@ -31,6 +31,7 @@ PAGES = [
     st.Page("app/pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
     st.Page("app/pages/my_drawings.py", title="My drawings", icon=":material/photo_library:", url_path="my-drawings"),
     st.Page("app/pages/evaluate.py", title="Evaluate", icon=":material/analytics:", url_path="evaluate"),
+    st.Page("app/pages/step.py", title="Step inside", icon=":material/footprint:", url_path="step"),
     st.Page("app/pages/how_it_works.py", title="How it works", icon=":material/function:", url_path="how-it-works"),
     st.Page("app/pages/class_board.py", title="Class", icon=":material/leaderboard:", url_path="class"),
 ]

@@ -1,0 +1,84 @@
+"""nnscratch.inside: the lit units, a unit's evidence map and the contributions are Network.forward's numbers."""
+
+import numpy as np
+import pytest
+
+from nnscratch import metrics
+from nnscratch.errors import ConfigError
+from nnscratch.inside import confusion_cell, contributions, lit, unit_evidence
+from nnscratch.network import ACTIVATIONS, Network, softmax
+
+
+def _drawing(seed=0):
+    x = np.zeros((28, 28), np.float32)
+    x[5:23, 12:16] = np.random.default_rng(seed).random((18, 4))
+    return x
+
+
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_lit_values_are_network_forwards(activation):
+    net = Network([784, 40, 10], activation=activation, seed=1)
+    x = _drawing()
+    out = lit(net, x)
+    ZL, layers = net.forward(x.reshape(1, 784), keep_z=True)
+    np.testing.assert_array_equal(out["Z2"], ZL[0])
+    np.testing.assert_array_equal(out["A1"], layers[0][1][0])
+    np.testing.assert_allclose(out["A2"], softmax(ZL)[0], rtol=1e-6)
+    assert out["digit"] == int(ZL.argmax()) and out["runner_up"] == int(np.argsort(-ZL[0])[1])
+
+
+@pytest.mark.parametrize("unit", [0, 7, 39])
+def test_a_units_pre_activation_is_the_sum_of_its_evidence_map_plus_bias(unit):
+    net = Network([784, 40, 10], seed=2)
+    net.params["b1"][:] = np.linspace(-0.3, 0.3, 40, dtype=np.float32)
+    x = _drawing(unit)
+    ev = unit_evidence(net, x, unit)
+    ZL, layers = net.forward(x.reshape(1, 784), keep_z=True)
+    Z1, A1 = layers[0]
+    np.testing.assert_allclose(ev["product"], net.params["W1"][:, unit] * x.reshape(-1), rtol=1e-6)
+    assert ev["pre_activation"] == pytest.approx(float(ev["product"].sum()) + ev["bias"], abs=1e-9)
+    assert ev["pre_activation"] == pytest.approx(float(Z1[0, unit]), rel=1e-5, abs=1e-6)
+    assert ev["activation"] == pytest.approx(float(A1[0, unit]), rel=1e-5, abs=1e-6)
+
+
+def test_contributions_add_up_to_the_digits_score():
+    net = Network([784, 64, 10], seed=3)
+    x = _drawing(3)
+    out = lit(net, x)
+    for digit in (out["digit"], out["runner_up"]):
+        c = contributions(net, x, digit, top=5)
+        assert c["total"] + c["bias"] == pytest.approx(c["score"], rel=1e-5, abs=1e-5)
+        assert c["score"] == pytest.approx(float(out["Z2"][digit]))
+        assert len(c["units"]) == 5 and list(c["values"]) == sorted(c["values"], reverse=True)
+        np.testing.assert_allclose(c["values"], out["A1"][c["units"]] * net.params["W2"][c["units"], digit], rtol=1e-6)
+
+
+def test_two_hidden_layers_contribute_from_the_last_one():
+    net = Network([784, 20, 12, 10], seed=4)
+    c = contributions(net, _drawing(), 3, top=4)
+    assert c["units"].max() < 12
+    assert c["total"] + c["bias"] == pytest.approx(c["score"], rel=1e-5, abs=1e-5)
+
+
+def test_bad_units_and_models_without_hidden_layer_are_one_line_errors():
+    net = Network([784, 40, 10])
+    with pytest.raises(ConfigError, match="0 to 39"):
+        unit_evidence(net, _drawing(), 40)
+    with pytest.raises(ConfigError, match="pixels"):
+        lit(net, np.zeros(100))
+    with pytest.raises(ConfigError, match="no hidden layer"):
+        unit_evidence(Network([784, 10]), _drawing(), 0)
+
+
+def test_confusion_cell_holds_exactly_the_matrix_count_for_every_cell():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 10, 2000)
+    pred = np.where(rng.random(2000) < 0.7, y, rng.integers(0, 10, 2000))
+    probs = rng.dirichlet(np.ones(10), 2000)
+    cm = metrics.confusion_matrix(y, pred)
+    for t in range(10):
+        for p in range(10):
+            idx = confusion_cell(y, pred, t, p, probs)
+            assert len(idx) == cm[t, p]
+            assert (y[idx] == t).all() and (pred[idx] == p).all()
+            assert list(probs[idx, p]) == sorted(probs[idx, p], reverse=True)
