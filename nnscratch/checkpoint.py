@@ -18,7 +18,6 @@ import numpy as np
 
 from .data.kinds import MNIST, PATH, SAMPLE
 from .errors import DataFormatError, ModelFileError
-from .network import Network
 
 __all__ = ["ModelMeta", "DataId", "save", "load", "to_bytes", "SHIPPED_MODEL_PATH"]
 
@@ -56,6 +55,8 @@ class ModelMeta(TypedDict, total=False):
     library_version: str
 
 
+# This module sits below network.py (Network.save/load call it), so it never imports Network: it reads a
+# network's params, meta and config(), and load() is given the class to build.
 def save(net: Network, path) -> None:
     """Write one .npz: the arrays plus a JSON 'meta' entry. Atomic: temp file, then rename."""
     from . import __version__
@@ -86,8 +87,8 @@ def to_bytes(net: Network) -> bytes:
     return buf.getvalue()
 
 
-def load(source) -> Network:
-    """Load a model saved by :func:`save` from a path, bytes or a binary file object.
+def load(source, cls: type[Network]) -> Network:
+    """Load a model saved by :func:`save` from a path, bytes or a binary file object, as a ``cls``.
 
     Raises ModelFileError with a one-line reason for a missing, truncated, foreign or inconsistent file.
     """
@@ -108,7 +109,7 @@ def load(source) -> Network:
         raise ModelFileError(f"not a readable nnscratch model (.npz) file: {e}") from None
     if "meta" not in files:
         raise ModelFileError(f"{name}: not an nnscratch model: it has no 'meta' entry")
-    net = Network.__new__(Network)
+    net = cls.__new__(cls)
     try:
         meta = json.loads(files.pop("meta").tobytes().decode())
         net._configure([int(s) for s in meta["sizes"]], meta["activation"], meta.get("init", "he"),

@@ -42,21 +42,20 @@ def misclassified(y_true, y_pred, probs=None, true_class=None, pred_class=None, 
 
 
 def thin(rows, max_points: int = 500) -> np.ndarray:
-    """Indices of at most about ``max_points`` of a run's history rows, evenly spread: every row that
-    holds a validation accuracy and the last row are always kept, so curves never lose their end points."""
+    """Sorted indices of at most ``max_points`` of a run's history rows (dicts): what the charts draw and
+    the class board stores. The last row is always kept, so curves never lose their end point; so is
+    every row holding a validation accuracy (evenly thinned to half the budget if there are more); the
+    rest of the budget goes to evenly spaced steps."""
     n = len(rows)
     if n <= max_points:
         return np.arange(n)
-    keep = np.zeros(n, dtype=bool)
-    keep[np.unique(np.linspace(0, n - 1, max_points).astype(int))] = True
-    keep[-1] = True
-    keep |= np.array([r.get("val_acc") is not None for r in rows])
-    return np.flatnonzero(keep)
-
-
-def downsample_history(rows, max_points: int = 500) -> list:
-    """The rows :func:`thin` keeps (what the class board stores of a run)."""
-    return [rows[i] for i in thin(rows, max_points)]
+    val_idx = [i for i, r in enumerate(rows) if r.get("val_acc") is not None]
+    half = max_points // 2
+    if len(val_idx) > half:
+        val_idx = [val_idx[round(j * (len(val_idx) - 1) / (half - 1))] for j in range(half)]
+    budget = max(max_points - len(val_idx) - 1, 0)
+    even = [round(j * (n - 1) / budget) for j in range(budget)] if budget and n > 1 else []
+    return np.array(sorted(set(val_idx) | set(even) | {n - 1}))
 
 
 def smoothed(values, weight: float = 0.9) -> np.ndarray:

@@ -16,7 +16,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from . import checks
+from . import checkpoint, checks
 from .errors import ConfigError
 
 __all__ = ["Network", "ACTIVATIONS", "INITS", "softmax", "log_softmax", "softmax_cross_entropy"]
@@ -177,10 +177,6 @@ class Network:
     def architecture(self):
         return "-".join(str(s) for s in self.sizes)
 
-    @property
-    def n_params(self):
-        return int(sum(p.size for p in self.params.values()))
-
     def __repr__(self):
         return f"Network({self.sizes}, activation={self.activation!r}, init={self.init!r})"
 
@@ -307,18 +303,15 @@ class Network:
 
     def save(self, path):
         """Write one .npz (atomic: temp file, then rename); see :func:`nnscratch.checkpoint.save`."""
-        from .checkpoint import save
-        save(self, path)
+        checkpoint.save(self, path)
 
     def to_bytes(self):
-        from .checkpoint import to_bytes
-        return to_bytes(self)
+        return checkpoint.to_bytes(self)
 
     @classmethod
     def load(cls, source):
         """A model saved by :meth:`save`, from a path, bytes or a binary file; raises ModelFileError."""
-        from .checkpoint import load
-        return load(source)
+        return checkpoint.load(source, cls)
 
 
 def _json_copy(obj):

@@ -114,3 +114,59 @@ def test_statuses_are_spelled_only_in_the_workers_table():
     allowed = {"nnscratch/worker.py", "nnscratch/train.py", "app/pages/train.py", "app/runs.py"}
     for status in statuses:
         assert _spelled(status, where=("nnscratch", "app"), exact=True, allowed=allowed) == [], status
+
+
+# ---- one thinning, no circle, no dead code -------------------------------------------------------------
+
+def _imports(path):
+    """Module names a file imports at its top level (relative ones resolved inside nnscratch)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            names.add(base)
+            names.update(f"{base}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+    return names
+
+
+def test_checkpoint_sits_below_network():
+    assert "nnscratch.checkpoint" in _imports(ROOT / "nnscratch" / "network.py")
+    assert not any(n.startswith("nnscratch.network") for n in _imports(ROOT / "nnscratch" / "checkpoint.py"))
+    # and not through a late import inside a function either
+    assert "network" not in {n.module for n in ast.walk(ast.parse((ROOT / "nnscratch/checkpoint.py").read_text()))
+                             if isinstance(n, ast.ImportFrom)}
+
+
+def test_one_history_thinning():
+    from nnscratch import metrics
+    from nnscratch.store import records
+    assert not hasattr(metrics, "downsample_history")
+    rows = [{"step": i + 1, "loss": 1.0, "val_acc": 0.5 if i % 97 == 0 else None} for i in range(3000)]
+    kept = metrics.thin(rows, 300)
+    assert records.downsample_history(rows, 300)["step"] == [rows[i]["step"] for i in kept]
+
+
+def _names(path):
+    """Every function, class, attribute and variable name a file defines or uses."""
+    for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield n.name
+        elif isinstance(n, ast.Attribute):
+            yield n.attr
+        elif isinstance(n, ast.Name):
+            yield n.id
+
+
+def test_dead_code_stays_gone():
+    dead = {"n_params", "delete_drawing_admin", "retry_now"}
+    found = [f"{p.relative_to(ROOT)}: {name}" for p in _python_files(*SOURCE_DIRS)
+             if p.name != "test_one_source.py" for name in set(_names(p)) & dead]
+    assert found == []
+    from nnscratch.store import records
+    assert "val_loss" not in records.CURVE_KEYS  # no training row has it

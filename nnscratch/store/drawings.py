@@ -64,11 +64,6 @@ class DrawingQueries:
                 raise StoreError(f"drawing {drawing_id} is not yours: you can delete only your own drawings")
             conn.execute(drawings.delete().where(drawings.c.id == int(drawing_id)))
 
-    def delete_drawing_admin(self, drawing_id: int) -> None:
-        with self._write("the drawing was not deleted") as conn:
-            if not conn.execute(drawings.delete().where(drawings.c.id == int(drawing_id))).rowcount:
-                raise StoreError(f"there is no drawing {drawing_id}")
-
     # ---- presence -------------------------------------------------------------------------------
     def heartbeat(self, owner: str, nickname: str = "", training: bool = False, server: str | None = None) -> None:
         """Mark one session online (and whether it trains now); see :meth:`heartbeats`."""

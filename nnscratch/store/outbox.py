@@ -108,7 +108,3 @@ class Outbox:
                 if not self._waiting:
                     self._thread = None
                     return
-
-    def retry_now(self) -> None:
-        """Wake the retry thread (e.g. when a page saw the database answer again)."""
-        self._wake.set()

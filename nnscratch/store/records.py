@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..data.kinds import DATA_KINDS
 from ..errors import StoreError
+from ..metrics import thin
 from ..worker import ERROR, FINAL_STATES
 from .people import clean_nickname, clean_text, server_name
 
@@ -23,7 +24,7 @@ MAX_MODEL_BYTES = 8 * 1024 * 1024  # a bigger model file is not stored (the run 
 MAX_RECIPE_CHARS = 20_000
 CANVAS_PNG_MAX = 256 * 1024
 # History columns kept, in this order (the training rows' keys; see nnscratch.train.History).
-CURVE_KEYS = ("step", "epoch", "loss", "train_acc", "val_acc", "val_loss", "lr", "elapsed")
+CURVE_KEYS = ("step", "epoch", "loss", "train_acc", "val_acc", "lr", "elapsed")
 _AVERAGED = ("loss",)  # a kept point carries the mean loss since the previous kept point
 
 
@@ -48,10 +49,9 @@ def _point(key, x):
 def downsample_history(rows, max_points: int = MAX_POINTS) -> dict:
     """Training rows (dicts, one per step) -> ``{key: [values]}`` of at most ``max_points`` points.
 
-    Every validation point is kept (thinned evenly only if there are more than half of
-    ``max_points``), the rest of the budget goes to evenly spaced steps, and the last row is always
-    kept. Loss, noisy per batch, is the mean over the steps each point stands for. Non-finite
-    values (a diverged run) become None. Already-downsampled input (a dict of lists) passes through.
+    The points are the rows :func:`nnscratch.metrics.thin` keeps (the ones the charts draw). Loss,
+    noisy per batch, is the mean over the steps each point stands for. Non-finite values (a diverged
+    run) become None. Already-downsampled input (a dict of lists) passes through.
     """
     if isinstance(rows, dict):  # already columns: kept as they are if small enough
         cols = {k: list(rows[k]) for k in CURVE_KEYS if k in rows}
@@ -63,12 +63,7 @@ def downsample_history(rows, max_points: int = MAX_POINTS) -> dict:
     n = len(rows)
     if n == 0:
         return {}
-    val_idx = [i for i, r in enumerate(rows) if r.get("val_acc") is not None]
-    if len(val_idx) > max_points // 2:
-        val_idx = [val_idx[round(j * (len(val_idx) - 1) / (max_points // 2 - 1))] for j in range(max_points // 2)]
-    budget = max(max_points - len(val_idx) - 1, 0)
-    even = [round(j * (n - 1) / budget) for j in range(budget)] if budget and n > 1 else []
-    keep = sorted(set(val_idx) | set(even) | {n - 1})
+    keep = thin(rows, max_points).tolist()
     keys = [k for k in CURVE_KEYS if any(k in r for r in rows)]
     out = {k: [] for k in keys}
     prev = -1
