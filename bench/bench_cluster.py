@@ -50,8 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_load  # noqa: E402
 import cluster_client as cc  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "deploy"))
-from _procs import free_port, with_children  # noqa: E402
+from deploy._procs import free_port, with_children  # noqa: E402  (bench_load put the repository on the path)
 
 CLUSTER = ROOT / "deploy" / "cluster"
 

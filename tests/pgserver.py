@@ -19,14 +19,12 @@ import atexit
 import os
 import shutil
 import signal
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
-from _postgres import USER, PgError, Postgres  # noqa: E402  (deploy/cluster's own PostgreSQL)
-from _procs import free_port, start_time, with_children  # noqa: E402  (free_port re-exported: tests import it here)
+from deploy._postgres import USER, PgError, Postgres  # deploy/cluster's own PostgreSQL
+from deploy._procs import free_port, start_time, with_children  # free_port re-exported: tests import it here
 
 PASSWORD = "test-secret"
 

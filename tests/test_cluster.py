@@ -28,9 +28,9 @@ from conftest import no_service
 
 ROOT = Path(__file__).resolve().parents[1]
 CLUSTER = ROOT / "deploy" / "cluster"
-sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "deploy")]
-import _postgres  # noqa: E402
-from _procs import free_port  # noqa: E402
+sys.path[:0] = [str(ROOT / "bench")]
+from deploy import _postgres  # noqa: E402
+from deploy._procs import free_port  # noqa: E402
 import cluster_client as cc  # noqa: E402
 
 MOVED = "unsaved session state is gone"  # app/replica.py's message

@@ -170,3 +170,16 @@ def test_dead_code_stays_gone():
     assert found == []
     from nnscratch.store import records
     assert "val_loss" not in records.CURVE_KEYS  # no training row has it
+
+
+def test_deploy_is_a_package_nobody_reaches_through_sys_path():
+    from deploy import _haproxy, _postgres, _procs  # noqa: F401
+    offenders = []
+    for path in _python_files(*SOURCE_DIRS):
+        if path.name == "test_one_source.py":
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if "sys.path" in line and "deploy" in line:
+                offenders.append(f"{path.relative_to(ROOT)}: {line.strip()}")
+    assert "sys.path" not in (ROOT / "deploy" / "cluster").read_text()
+    assert offenders == []
