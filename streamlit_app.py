@@ -15,7 +15,7 @@ from app import timing
 
 timing.mark_run_start()  # for the server-side timing of a drawing
 
-from app import replica, runs, session, ui  # noqa: E402
+from app import ui  # noqa: E402
 
 present = ui.init_presenter()  # ?present=1 or the sidebar toggle
 # "auto": expanded on wide screens, collapsed on phones (where it would cover the whole page). The
@@ -36,14 +36,8 @@ PAGES = [
     st.Page("app/pages/class_board.py", title="Class", icon=":material/leaderboard:", url_path="class"),
 ]
 
-session.state()
 page = st.navigation(PAGES, position="top" if present else "sidebar")
-runs.reclaim(timing.run_began())
-ui.style()
-if runs.adopt_finished():
-    st.toast("Training finished: your model is now the current model.", icon=":material/check_circle:")
-ui.show_flash()
-replica.check_moved()  # behind deploy/cluster: say so when a tab lands on another replica
+ui.before_page(timing.run_began())  # the session's bookkeeping: a reconnect, a finished run, messages
 try:
     page.run()
 finally:

@@ -14,7 +14,7 @@ from nnscratch import worker
 from nnscratch.errors import DataUnavailableError, NNScratchError
 from nnscratch.tools import versions
 
-from . import board, runs
+from . import board, replica, runs
 from .resources import shipped_model
 from .session import active_model, data_label, model_summary, state
 
@@ -67,6 +67,23 @@ def show_flash() -> None:
     msg = st.session_state.pop("_flash", None)
     if msg:
         st.toast(msg[0], icon=msg[1])
+
+
+def before_page(began: float) -> None:
+    """The session's bookkeeping on every run of the app, before the page (the router's one call).
+
+    ``began`` is when this run of the script began (``timing.run_began()``): a run that began after the
+    browser went away takes the session's training run back. Then the style, a finished run's model
+    adopted (with a toast), a flash left by the last run, and a word when this tab landed on another
+    replica. It lives here, not in session.py, because it calls runs and replica, which import session.
+    """
+    state()
+    runs.reclaim(began)
+    style()
+    if runs.adopt_finished():
+        st.toast("Training finished: your model is now the current model.", icon=":material/check_circle:")
+    show_flash()
+    replica.check_moved()  # behind deploy/cluster: say so when a tab lands on another replica
 
 
 def model_picker(key: str = "model_choice_widget", label: str = "Model") -> None:

@@ -3,6 +3,7 @@ curves side by side, a run's model loaded or its recipe tried or shared by link,
 for the projector, and the instructor's actions behind NNSCRATCH_INSTRUCTOR_KEY.
 
 Everything people typed is shown as text (table cells, escaped Markdown, escaped HTML), never run.
+The page itself is the last block, top to bottom; everything above it is a part it calls.
 """
 
 import html
@@ -22,6 +23,12 @@ me = board.me()
 store = board.store()
 MAX_COMPARE = 5
 PRESENTER_EVERY = 5  # s between two presenter refreshes
+PRESENTER_CSS = """<style>
+.st-key-presenter table { font-size: 2.1rem; border-collapse: collapse; width: 100%; }
+.st-key-presenter td, .st-key-presenter th { padding: 0.25rem 1rem; border-bottom: 1px solid #ddd; text-align: left; }
+.st-key-presenter .big { font-size: 2.6rem; font-weight: 600; }
+.st-key-presenter td:nth-child(3) { white-space: nowrap; }
+</style>"""
 
 
 def offline(err) -> None:
@@ -91,18 +98,6 @@ def show_curves(runs, curves, big=False) -> None:
 
 
 # ------------------------------------------------------------------------------------------ presenter
-st.html("""<style>
-.st-key-presenter table { font-size: 2.1rem; border-collapse: collapse; width: 100%; }
-.st-key-presenter td, .st-key-presenter th { padding: 0.25rem 1rem; border-bottom: 1px solid #ddd; text-align: left; }
-.st-key-presenter .big { font-size: 2.6rem; font-weight: 600; }
-.st-key-presenter td:nth-child(3) { white-space: nowrap; }
-</style>""")
-
-st.title("Class board")
-present = st.toggle("Presenter view (big type, refreshes by itself)", key="board_present",
-                    value=st.query_params.get("present") == "1")
-
-
 @st.fragment(run_every=PRESENTER_EVERY)
 def presenter(kind, label):
     t0, cpu0 = time.perf_counter(), time.thread_time()
@@ -127,23 +122,25 @@ def presenter(kind, label):
 
 
 # ------------------------------------------------------------------------------------------ the board
-def board_page():
+def load_board():
+    """The board of the data source picked last (the best one at first), or None: offline, said so."""
     try:
-        b = board.call(store.board, *(s.get("board_source") or (None, None)), owner=me.token)
+        return board.call(store.board, *(s.get("board_source") or (None, None)), owner=me.token)
     except StoreError as e:
         offline(e)
-        return
+        return None
 
+
+def show_counts(b) -> None:
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Runs", f"{b.counts['runs']:,}")
     m2.metric("People", f"{b.counts['people']:,}")
     m3.metric("Online now", b.online.get("online", 0))
     m4.metric("Training now", b.online.get("training", 0))
-    if not b.sources:
-        st.info("No runs yet. Train one on the Train page: when it ends it appears here for everyone.",
-                icon=":material/leaderboard:")
-        return
 
+
+def pick_runs(b) -> list:
+    """The data source, the leaderboard (or only my runs) as a table, and the runs picked from it."""
     sources = [(k, lab) for k, lab, _ in b.sources]
     counts = {(k, lab): n for k, lab, n in b.sources}
     current = (b.data_kind, b.data_label)
@@ -167,12 +164,7 @@ def board_page():
         f"Pick runs to compare (up to {MAX_COMPARE}), load a model or try a recipe", list(by_id),
         format_func=lambda i: f"#{i} {who(by_id[i])} · {ui.fmt_pct(by_id[i].test_acc, 2)}",
         max_selections=MAX_COMPARE, key="board_pick", placeholder="Choose runs by number")
-    chosen = [by_id[i] for i in picked_ids]
-
-    if chosen:
-        compare(chosen)
-        run_actions(chosen[0])
-    instructor(b, chosen)
+    return [by_id[i] for i in picked_ids]
 
 
 def compare(chosen) -> None:
@@ -248,10 +240,27 @@ def instructor(b, chosen) -> None:
                 st.rerun()
         class_drawings.instructor()
 
+
+# ------------------------------------------------------------------------------------------ the page
+st.html(PRESENTER_CSS)
+st.title("Class board")
+present = st.toggle("Presenter view (big type, refreshes by itself)", key="board_present",
+                    value=st.query_params.get("present") == "1")
 if present:
     presenter(*(s.get("board_source") or (None, None)))
 else:
-    board_page()
+    b = load_board()
+    if b is not None:
+        show_counts(b)
+        if not b.sources:
+            st.info("No runs yet. Train one on the Train page: when it ends it appears here for everyone.",
+                    icon=":material/leaderboard:")
+        else:
+            chosen = pick_runs(b)
+            if chosen:
+                compare(chosen)
+                run_actions(chosen[0])
+            instructor(b, chosen)
     class_drawings.room()
     timing.record("class_page_run", time.perf_counter() - _t_run)  # the whole run up to the sidebar
     timing.record("class_page_cpu", time.thread_time() - _cpu_run)
