@@ -183,3 +183,74 @@ def test_deploy_is_a_package_nobody_reaches_through_sys_path():
                 offenders.append(f"{path.relative_to(ROOT)}: {line.strip()}")
     assert "sys.path" not in (ROOT / "deploy" / "cluster").read_text()
     assert offenders == []
+
+
+# ---- tables, not if-chains ----------------------------------------------------------------------------
+
+def _tables():
+    from nnscratch.network import ACTIVATIONS, INITS
+    from nnscratch.optim import OPTIMIZERS, SCHEDULES
+    return {"activation": ACTIVATIONS, "init": INITS, "optimizer": OPTIMIZERS, "schedule": SCHEDULES}
+
+
+def test_every_table_is_a_dict_of_callables_and_the_choices_are_its_keys():
+    from nnscratch.recipe import CHOICES
+    for kind, table in _tables().items():
+        assert isinstance(table, dict) and all(callable(getattr(v, "forward", v)) for v in table.values()), kind
+        assert CHOICES[kind] == tuple(table), kind
+
+
+def test_no_if_chain_over_a_tables_names():
+    """``init == "xavier"`` (or a schedule's or an activation's name) is the if-chain coming back: the
+    behaviour belongs in the table's entry. (An optimizer's name may pick what a page explains.)"""
+    tables = _tables()
+    found = []
+    for path in _python_files("nnscratch", "app"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Compare):
+                continue
+            operands = [node.left, *node.comparators]
+            names = {o.value for o in operands if isinstance(o, ast.Constant) and isinstance(o.value, str)}
+            others = " ".join(ast.unparse(o) for o in operands if not isinstance(o, ast.Constant))
+            for kind in ("init", "schedule", "activation"):
+                if kind in others and names & set(tables[kind]):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {ast.unparse(node)}")
+    assert found == []
+
+
+def test_the_cli_offers_the_tables_and_the_presets():
+    from nnscratch.recipe import CHOICES, PRESETS
+    from nnscratch.tools.cli import build_parser
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    offered = {a.dest: a.choices for a in sub.choices["train"]._actions if a.choices}
+    assert list(offered.pop("preset")) == list(PRESETS)
+    assert {k: tuple(v) for k, v in offered.items()} == CHOICES
+
+
+# ---- one check, one message ------------------------------------------------------------------------------
+
+def test_a_bad_learning_rate_reads_the_same_everywhere():
+    from nnscratch import ConfigError, fine_tune
+    X, y = _digits(8)
+    messages = []
+    for call in (lambda: fit(Network([784, 4, 10]), X, y, lr=-1),
+                 lambda: fine_tune(Network([784, 4, 10]), X, y, lr=-1, replay=None)):
+        try:
+            call()
+        except ConfigError as e:
+            messages.append(str(e))
+    _, errors, _ = Recipe.from_values({"lr": -1})
+    assert len(messages) == 2 and messages == errors * 2, (messages, errors)
+
+
+def test_seed_is_checked_by_one_function():
+    from nnscratch import ConfigError, checks
+    _, errors, _ = Recipe.from_values({"seed": -1})
+    for call in (lambda: Network([784, 10], seed=-1), lambda: fit(Network([784, 10]), *_digits(8), seed=-1)):
+        try:
+            call()
+        except ConfigError as e:
+            assert [str(e)] == errors
+        else:
+            raise AssertionError("seed -1 was accepted")
+    assert checks.MAX_SEED == 2**32 - 1
