@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app import charts, runs, session, ui
-from nnscratch import plots, worker
+from nnscratch import metrics, plots, worker
 from nnscratch.drawing import preprocess
 from nnscratch.errors import ConfigError
 from nnscratch.inside import contributions, lit, unit_evidence
@@ -84,14 +84,16 @@ with ui.show_errors("setting up the steps"):
     held["stepper"].lr, held["stepper"].batch_size = float(lr), min(int(bs), len(arrays.y_train))
 
 
-def _drawing():
-    """(x, label) for "step on my drawing", or None."""
-    if s.get("step_with_drawing") and s.get("last_drawing") is not None:
-        return np.asarray(s["last_drawing"], np.float32).reshape(-1), int(s.get("step_label", 0))
+def _drawing(always: bool = False):
+    """(x, label) to put into the batch: the last drawing with the label given below it, when "Put my drawing in
+    every batch" is on (or ``always``, for "Step on my drawing"); None otherwise."""
+    if (always or s.get("step_with_drawing")) and s.get("last_drawing") is not None \
+            and s.get("step_label") is not None:
+        return np.asarray(s["last_drawing"], np.float32).reshape(-1), int(s["step_label"])
     return None
 
 
-def _press(action: str) -> None:
+def _press(action: str, with_drawing: bool = False) -> None:
     """Button callbacks: they run before the fragment redraws, so what it shows is already the new state."""
     held = s["step_held"]
     stepper = held["stepper"]
@@ -104,7 +106,8 @@ def _press(action: str) -> None:
                             else "Nothing left to undo.")
             held["losses"] = [r for r in held["losses"] if r["step"] <= stepper.steps]
             return
-        results = stepper.step_many(10, _drawing()) if action == "x10" else [stepper.step(_drawing())]
+        drawing = _drawing(with_drawing)
+        results = stepper.step_many(10, drawing) if action == "x10" else [stepper.step(drawing)]
     except ConfigError as e:
         held["note"] = str(e)
         return
@@ -129,10 +132,8 @@ def stepping():
     stepper = held["stepper"]
     net = stepper.net
     with st.container(horizontal=True, key="step-buttons"):
-        st.button("Step on my drawing" if _drawing() is not None else "Step", type="primary", icon=":material/footprint:",
-                  key="step_one", on_click=_press, args=("one",))
-        st.button("Step x10 on my drawing" if _drawing() is not None else "Step x10", icon=":material/fast_forward:",
-                  key="step_ten", on_click=_press, args=("x10",))
+        st.button("Step", type="primary", icon=":material/footprint:", key="step_one", on_click=_press, args=("one",))
+        st.button("Step x10", icon=":material/fast_forward:", key="step_ten", on_click=_press, args=("x10",))
         st.button("Step back", icon=":material/undo:", key="step_back", on_click=_press, args=("back",),
                   disabled=not stepper.can_go_back)
         st.button("Start over", icon=":material/restart_alt:", key="step_reset", on_click=_start_over)
@@ -147,15 +148,13 @@ def stepping():
         st.rerun()
 
     with st.container(key="step-drawing"):
-        d1, d2 = st.columns([1, 2])
-        has = s.get("last_drawing") is not None
-        d1.toggle("Put my drawing in every batch", key="step_with_drawing", disabled=not has,
-                  help="Your last drawing (below, or on the Draw page) takes the batch's first place, with the "
-                       "label you give it.")
-        if has:
-            d2.selectbox("It is a …", list(range(10)), key="step_label", label_visibility="visible")
-        else:
-            d2.caption("Draw a digit below (or on the Draw page) to put it, labelled, into the batch.")
+        st.toggle("Put my drawing in every batch", key="step_with_drawing",
+                  help="Your last drawing takes the batch's first place, with the label you give it under the "
+                       "canvas below.")
+        if s.get("step_with_drawing"):
+            mine = _drawing()
+            st.caption(f"Your drawing, labelled {mine[1]}, goes into every batch." if mine is not None else
+                       "No labelled drawing yet: draw one below and say which digit it is.")
 
     st.caption(f"{label}. Step {stepper.steps} · {opt} · lr {stepper.lr:g} · batch {stepper.batch_size} of the "
                f"{len(stepper.y):,} training digits ({session.data_label(s['data_source'])}). Rule: "
@@ -195,8 +194,9 @@ def show_step(r, net):
                           in zip(r.index, r.y, r.pred_before, r.pred_after)], width=int(64 * ui.scale()))
     losses = pd.DataFrame(s["step_held"]["losses"])
     if len(losses) > 1:
-        st.line_chart(losses.set_index("step")[["before", "after"]], height=int(200 * ui.scale()),
-                      x_label="step", y_label="loss on its batch")
+        df = pd.DataFrame({"step": losses["step"], "loss": losses["before"],
+                           "loss_smooth": metrics.smoothed(losses["before"].to_numpy(), 0.8)})
+        st.vega_lite_chart(df, charts.scaled(charts.loss_chart_spec(height=220), ui.scale()), width="stretch")
 
     st.subheader("The gradient, layer by layer")
     g1 = r.grads["W1"]
@@ -330,6 +330,18 @@ def lit_units():
         with st.container(width="stretch", key="lit-out"):
             st.markdown(f"**Output**: reads **{v['digit']}**, then {v['runner_up']}")
             st.html(charts.probability_bars_html(v[f"A{net.n_layers}"], height=int(100 * ui.scale())))
+    with right.container(key="lit-teach", horizontal=True, vertical_alignment="bottom"):
+        st.selectbox("It is a …", list(range(10)), index=None, key="step_label", placeholder="the right digit",
+                     width=200, help="Say which digit you meant, then step on it: watch its probability move.")
+        step_on = st.button("Step on my drawing", icon=":material/footprint:", key="lit_step",
+                            disabled=s.get("step_label") is None or "step_held" not in s)
+        r = s["step_held"]["last"] if "step_held" in s else None
+        if r is not None and r.index[0] == -1:  # the effect shown where it was pressed, too
+            t = int(r.y[0])
+            st.caption(f"Step {r.step}: {100 * r.probs_before[0, t]:.1f} % → {100 * r.probs_after[0, t]:.1f} % for {t}.")
+    if step_on:  # the network changes: the whole page shows the step
+        _press("one", with_drawing=True)
+        st.rerun(scope="app")
     st.markdown(f"**Hidden layer**: {H} units, left to right and top to bottom ({cols} a row), as deep red as "
                 f"they are active. {int((a1 > 0).sum())} of {H} are active; the strongest reaches {float(a1.max()):.3g}.")
     grid_box = st.empty()
@@ -345,7 +357,7 @@ def lit_units():
     hm = hm.copy()
     hm[y0:y0 + cell, x0:x0 + 3] = hm[y0:y0 + cell, x0 + cell - 3:x0 + cell] = 0
     hm[y0:y0 + 3, x0:x0 + cell] = hm[y0 + cell - 3:y0 + cell, x0:x0 + cell] = 0
-    grid_box.image(hm, width="content", caption=f"Framed: unit {unit}")
+    grid_box.image(hm, width=int(hm.shape[1] * ui.scale()), caption=f"Framed: unit {unit}")
     vw = plots.symmetric_scale(net.params["W1"])
     vp = plots.symmetric_scale(ev["product"], 100.0)
     with st.container(key="lit-unit"):

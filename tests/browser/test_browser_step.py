@@ -1,0 +1,157 @@
+"""Step inside page in a real browser: the numbers it shows are the engine's, recomputed here.
+
+A fresh session steps a fresh network of the quick recipe (784-128-10, seed 0) with SGD, lr 0.1, batch 16, on the
+built-in sample; nnscratch.stepper with the same settings and seed takes the same batches, so every number
+the page shows can be recomputed in this process and compared.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import nnscratch
+from nnscratch.data.splits import prepare_arrays
+from nnscratch.drawing import preprocess
+from nnscratch.inside import lit, unit_evidence
+from nnscratch.recipe import PRESETS
+from nnscratch.stepper import Stepper
+
+from .appdriver import ANSWER_TIMEOUT
+
+MAIN = '[data-testid="stMain"]'
+NUM = r"(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return prepare_arrays(nnscratch.load_mnist("sample"))
+
+
+def _stepper(sample):
+    return Stepper(PRESETS["quick"].recipe.network(), sample.X_train, sample.y_train, optimizer="sgd", lr=0.1,
+                   batch_size=16, seed=0)
+
+
+def open_step(app):
+    app.page.goto(f"{app.base}/step")
+    app.page.locator('[data-testid="stApp"][data-test-connection-state="CONNECTED"]').wait_for(timeout=ANSWER_TIMEOUT)
+    app.page.locator(f"{MAIN} h1", has_text="Step inside").wait_for(timeout=ANSWER_TIMEOUT)
+    app.wait_idle()
+
+
+def press(app, name: str, wait_text: str) -> str:
+    """Press a button and wait until the page shows ``wait_text`` (a regex that only the new state matches);
+    returns the main area's text."""
+    app.button(name).click()
+    app.page.locator(MAIN).get_by_text(re.compile(wait_text)).first.wait_for(timeout=ANSWER_TIMEOUT)
+    app.wait_idle()
+    return app.page.locator(MAIN).inner_text()
+
+
+def shown_losses(text: str) -> tuple[float, float]:
+    m = re.search(rf"Exact: loss before {NUM}, after {NUM}", text)
+    assert m, "no exact loss caption on the page"
+    return float(m[1]), float(m[2])
+
+
+def test_a_step_shows_the_engines_batch_loss_gradient_and_update(app, sample):
+    open_step(app)
+    assert "784-128-10" in app.page.locator(MAIN).inner_text()
+    text = press(app, "Step", r"Step 1 · sgd")
+    ref = _stepper(sample)
+    r = ref.step()
+
+    before, after = shown_losses(text)
+    assert before == pytest.approx(r.loss_before, abs=1e-6)
+    assert after == pytest.approx(r.loss_after, abs=1e-6)
+    assert after < before
+    batch = app.page.locator(".st-key-step-batch").inner_text()
+    assert [int(i) for i in re.findall(r"#(\d+)", batch)] == r.index.tolist()
+
+    # the weight that moved most: W after = W before - lr * grad, as shown and as recomputed
+    worked = app.page.locator(".st-key-step-worked").inner_text()
+    m = re.search(rf"pixel \((\d+), (\d+)\) of unit (\d+)\. W before {NUM}, gradient {NUM}, learning rate {NUM}, "
+                  rf"W after = {NUM} − {NUM} × {NUM} = {NUM}", worked)
+    assert m, worked
+    row, col, unit = int(m[1]), int(m[2]), int(m[3])
+    w_before, grad, lr, w_after = float(m[4]), float(m[5]), float(m[6]), float(m[10])
+    p, j = np.unravel_index(int(np.argmax(np.abs(r.update["W1"]))), r.update["W1"].shape)
+    assert (row, col, unit) == (p // 28, p % 28, j)
+    assert lr == 0.1
+    assert grad == pytest.approx(float(r.grads["W1"][p, j]), rel=1e-5)
+    assert w_after == pytest.approx(float(ref.net.params["W1"][p, j]), rel=1e-5)
+    assert w_after == pytest.approx(w_before - lr * grad, rel=1e-5)
+    assert not app.exceptions() and not app.error_boxes()
+
+
+def test_x10_then_step_back_then_step_again_takes_the_same_step(app, sample):
+    open_step(app)
+    press(app, "Step", r"Step 1 · sgd")
+    text = press(app, "Step x10", r"Step 11 · sgd")
+    ref = _stepper(sample)
+    ref.step()
+    ten = ref.step_many(10)
+    assert app.metric_value("Step") == "11"
+    assert shown_losses(text) == pytest.approx((ten[-1].loss_before, ten[-1].loss_after), abs=1e-6)
+
+    press(app, "Step back", r"Stepped back to step 1")
+    assert app.metric_value("Step") is None  # the step's details are gone with it
+    text = press(app, "Step", r"Step 2 · sgd")
+    assert app.metric_value("Step") == "2"
+    assert shown_losses(text) == pytest.approx((ten[0].loss_before, ten[0].loss_after), abs=1e-6)
+    assert not app.exceptions() and not app.error_boxes()
+
+
+def _canvas_image(app) -> np.ndarray:
+    """The drawing as the canvas holds it (RGBA, 280x280): what the app gets as image_data."""
+    layer = app.page.locator(f"{MAIN} canvas.dc-canvas.lower-canvas").first
+    data = layer.evaluate("c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)")
+    n = int(round((len(data) / 4) ** 0.5))
+    return np.asarray(data, np.uint8).reshape(n, n, 4)
+
+
+def test_every_unit_lit_for_a_drawing_and_stepping_on_it(app, sample):
+    open_step(app)
+    app.canvas().scroll_into_view_if_needed()
+    app.stroke([(150, 40), (148, 140), (146, 240)], preprocess.CANVAS_SIZE)  # a "1"
+    app.page.locator(MAIN).get_by_text(re.compile("Pre-activation of unit")).wait_for(timeout=ANSWER_TIMEOUT)
+    app.wait_idle()
+    img = preprocess.to_mnist(_canvas_image(app))
+    net = PRESETS["quick"].recipe.network()
+    v = lit(net, img)
+    out = app.page.locator(".st-key-lit-out").inner_text()
+    assert re.search(rf"reads {v['digit']}, then {v['runner_up']}", out), out
+
+    unit_text = app.page.locator(".st-key-lit-unit").inner_text()
+    m = re.search(rf"Pre-activation of unit (\d+) = sum of the evidence map \+ bias = {NUM} \+ \({NUM}\) = {NUM}; "
+                  rf"after relu: {NUM}", unit_text)
+    assert m, unit_text
+    unit = int(m[1])
+    assert unit == int(np.argmax(v["A1"]))  # the most active unit is chosen first
+    ev = unit_evidence(net, img, unit)
+    assert float(m[4]) == pytest.approx(ev["pre_activation"], abs=2e-4)
+    assert float(m[4]) == pytest.approx(float(v["Z1"][unit]), abs=2e-4)
+    assert float(m[2]) + float(m[3]) == pytest.approx(float(m[4]), abs=2e-4)
+    assert float(m[5]) == pytest.approx(float(v["A1"][unit]), abs=2e-4)
+
+    # Step on my drawing, labelled 7: its probability for 7 moves as the engine says
+    box = app.page.get_by_role("combobox", name=re.compile("It is a"))
+    box.click()
+    app.page.keyboard.type("7")  # the list filters to 7
+    app.page.keyboard.press("Enter")
+    app.page.locator(".st-key-lit_step button:not([disabled])").wait_for(timeout=ANSWER_TIMEOUT)
+    app.wait_idle()
+    text = press(app, "Step on my drawing", r"Your drawing, labelled 7")
+    r = _stepper(sample).step(drawing=(img, 7))
+    m = re.search(r"Your drawing, labelled 7: the network gave it ([\d.]+) % for 7 before this step and gives "
+                  r"([\d.]+) % after", text)
+    assert m, text
+    assert float(m[1]) == pytest.approx(100 * r.probs_before[0, 7], abs=0.051)
+    assert float(m[2]) == pytest.approx(100 * r.probs_after[0, 7], abs=0.051)
+    assert float(m[2]) > float(m[1])
+    assert shown_losses(text) == pytest.approx((r.loss_before, r.loss_after), abs=1e-6)
+    assert "drawing · 7:" in app.page.locator(".st-key-step-batch").inner_text()
+    assert not app.exceptions() and not app.error_boxes()
