@@ -19,7 +19,7 @@ from nnscratch.inside import lit, unit_evidence
 from nnscratch.recipe import PRESETS
 from nnscratch.stepper import Stepper
 
-from .appdriver import ANSWER_TIMEOUT
+from .appdriver import ANSWER_TIMEOUT, ROOT
 
 MAIN = '[data-testid="stMain"]'
 NUM = r"(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
@@ -154,4 +154,42 @@ def test_every_unit_lit_for_a_drawing_and_stepping_on_it(app, sample):
     assert float(m[2]) > float(m[1])
     assert shown_losses(text) == pytest.approx((r.loss_before, r.loss_after), abs=1e-6)
     assert "drawing · 7:" in app.page.locator(".st-key-step-batch").inner_text()
+    assert not app.exceptions() and not app.error_boxes()
+
+
+def choose(app, label_re: str, option: str) -> None:
+    """Pick ``option`` of a selectbox by typing it (the list filters to it) and Enter."""
+    box = app.page.get_by_role("combobox", name=re.compile(label_re))
+    box.click()
+    app.page.keyboard.type(option)
+    app.page.keyboard.press("Enter")
+    app.page.wait_for_function("o => [...document.querySelectorAll('[role=combobox]')].some(e => e.value === o)",
+                               arg=option, timeout=ANSWER_TIMEOUT)
+
+
+def test_a_confusion_cell_shows_exactly_its_examples_with_their_probabilities(app, sample):
+    from nnscratch import metrics
+    from nnscratch.inside import confusion_cell
+
+    net = nnscratch.Network.load(ROOT / "models" / "mnist_mlp.npz")  # the pretrained model a fresh session uses
+    probs = net.predict_proba(sample.X_test)
+    pred = probs.argmax(axis=1)
+    y = sample.y_test
+    cm = metrics.confusion_matrix(y, pred)
+    off = cm - np.diag(np.diag(cm))
+    t, p = np.unravel_index(int(np.argmax(off)), off.shape)
+    app.open("Evaluate")
+    for t, p in ((int(t), int(p)), (1, 1)):
+        n = int(cm[t, p])
+        option = f"true {t} → said {p}: {n:,} digit{'s' if n != 1 else ''}{' (right)' if t == p else ''}"
+        choose(app, "True digit → what the network said", option)
+        box = app.page.locator(".st-key-ev-cell")
+        box.get_by_text(re.compile(rf"^{n:,} test digits in this cell")).wait_for(timeout=ANSWER_TIMEOUT)
+        app.wait_idle()
+        captions = box.locator('[data-testid="stImageCaption"]').all_inner_texts()
+        want = confusion_cell(y, pred, t, p, probs)[:40]
+        assert [int(re.match(r"#(\d+)", c)[1]) for c in captions] == want.tolist()
+        for c, i in zip(captions, want):
+            first = re.search(r"· (\d): (\d+) %", c)
+            assert int(first[1]) == p and int(first[2]) == round(100 * probs[i, p])
     assert not app.exceptions() and not app.error_boxes()
