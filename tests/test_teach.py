@@ -94,6 +94,13 @@ def test_my_drawings_teach_shows_before_and_after_and_adopts_the_model():
     assert at.session_state["teaching"]["run"] == w.id and w.data_label.startswith("60 drawings")
     assert w.join(120) and w.status == "completed", w.error
     assert w.net.meta["fine_tune"]["n_heldout"] == 10  # 6 per digit: 1 held out of each
+    # the app teaches with the fine-tune defaults the page and the CLI state (nnscratch.finetune.DEFAULTS):
+    # 150 Adam steps of 64 at lr 1e-4, three quarters of each batch replayed MNIST sample digits, augmented
+    ft = w.net.meta["fine_tune"]
+    assert (ft["steps"], ft["batch_size"], ft["lr"], ft["replay_fraction"], ft["augment"]) == \
+        (150, 64, 1e-4, 0.75, True), ft
+    assert ft["replay"] == "built-in sample (4,000 MNIST training digits)", ft["replay"]
+    assert (w.recipe.optimizer, w.recipe.steps, w.recipe.lr, w.recipe.batch_size) == ("adam", 150, 1e-4, 64)
     at.run()
     at.run()  # the finished run is adopted on the next full run
     assert not at.exception, [e.value for e in at.exception]
