@@ -29,6 +29,14 @@ st.title("Step inside the network")
 st.markdown("Hold the network still and push it **one mini-batch at a time**: see the batch, the loss before "
             "and after, the gradient of every weight as a picture, and the update it caused. Below, draw a "
             "digit and watch **every unit light up** for it.")
+with st.expander("Try this in a workshop", icon=":material/school:"):
+    st.markdown("Choose **the pretrained model** (or yours) above. Draw a 7 the way some people do, with a long "
+                "flag or a slanted stem, until the network reads it as something else: 1 is a common answer. "
+                "Say it is a 7 under the canvas and press **Step on my drawing**: the drawing goes, labelled, "
+                "into one batch, and you see its probability for 7 before and after that one step. Press it again "
+                "and again and watch the probability climb; **Step back** undoes a step, so you can try a bigger "
+                "learning rate on the very same batch. Then look at the gradient pictures: the units that changed "
+                "most are the ones that saw your 7.")
 
 
 # ---- which network, and how to step it ------------------------------------------------------------
@@ -291,7 +299,7 @@ def _grid(values, cols):
 
 def _clear_lit():
     s["lit_canvas"] = s.get("lit_canvas", 0) + 1
-    s["last_drawing"] = None
+    s["last_drawing"] = s["lit_init"] = None
 
 
 @st.fragment
@@ -303,7 +311,10 @@ def lit_units():
     with left:
         canvas = st_canvas(stroke_width=preprocess.BRUSH_WIDTH, stroke_color="#FFFFFF", background_color="#000000",
                            height=preprocess.CANVAS_SIZE, width=preprocess.CANVAS_SIZE, drawing_mode="freedraw",
-                           update_streamlit=True, return_image_data=True, key=f"lit-canvas-{s.get('lit_canvas', 0)}")
+                           update_streamlit=True, return_image_data=True, key=f"lit-canvas-{s.get('lit_canvas', 0)}",
+                           initial_drawing=s.get("lit_init"))
+        # the strokes, to put back after a whole-page rerun (which mounts the canvas afresh)
+        s["lit_strokes"] = getattr(canvas, "json_data", None) if canvas is not None else None
         st.button("Clear", icon=":material/ink_eraser:", key="lit_clear", on_click=_clear_lit)
     data = getattr(canvas, "image_data", None) if canvas is not None else None
     img = preprocess.to_mnist(np.asarray(data)) if data is not None else None
@@ -341,6 +352,7 @@ def lit_units():
             st.caption(f"Step {r.step}: {100 * r.probs_before[0, t]:.1f} % → {100 * r.probs_after[0, t]:.1f} % for {t}.")
     if step_on:  # the network changes: the whole page shows the step
         _press("one", with_drawing=True)
+        s["lit_init"] = s.get("lit_strokes")
         st.rerun(scope="app")
     st.markdown(f"**Hidden layer**: {H} units, left to right and top to bottom ({cols} a row), as deep red as "
                 f"they are active. {int((a1 > 0).sum())} of {H} are active; the strongest reaches {float(a1.max()):.3g}.")

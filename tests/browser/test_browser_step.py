@@ -68,6 +68,9 @@ def test_a_step_shows_the_engines_batch_loss_gradient_and_update(app, sample):
     assert before == pytest.approx(r.loss_before, abs=1e-6)
     assert after == pytest.approx(r.loss_after, abs=1e-6)
     assert after < before
+    app.page.wait_for_function(  # the images and their captions arrive after the text
+        "n => document.querySelectorAll('.st-key-step-batch [data-testid=\"stImageCaption\"]').length === n",
+        arg=len(r.index), timeout=ANSWER_TIMEOUT)
     batch = app.page.locator(".st-key-step-batch").inner_text()
     assert [int(i) for i in re.findall(r"#(\d+)", batch)] == r.index.tolist()
 
@@ -153,7 +156,7 @@ def test_every_unit_lit_for_a_drawing_and_stepping_on_it(app, sample):
     assert float(m[2]) == pytest.approx(100 * r.probs_after[0, 7], abs=0.051)
     assert float(m[2]) > float(m[1])
     assert shown_losses(text) == pytest.approx((r.loss_before, r.loss_after), abs=1e-6)
-    assert "drawing · 7:" in app.page.locator(".st-key-step-batch").inner_text()
+    app.page.locator(".st-key-step-batch").get_by_text("drawing · 7:").wait_for(timeout=ANSWER_TIMEOUT)
     assert not app.exceptions() and not app.error_boxes()
 
 
@@ -186,8 +189,11 @@ def test_a_confusion_cell_shows_exactly_its_examples_with_their_probabilities(ap
         box = app.page.locator(".st-key-ev-cell")
         box.get_by_text(re.compile(rf"^{n:,} test digits in this cell")).wait_for(timeout=ANSWER_TIMEOUT)
         app.wait_idle()
-        captions = box.locator('[data-testid="stImageCaption"]').all_inner_texts()
         want = confusion_cell(y, pred, t, p, probs)[:40]
+        app.page.wait_for_function(
+            "n => document.querySelectorAll('.st-key-ev-cell [data-testid=\"stImageCaption\"]').length === n",
+            arg=len(want), timeout=ANSWER_TIMEOUT)
+        captions = box.locator('[data-testid="stImageCaption"]').all_inner_texts()
         assert [int(re.match(r"#(\d+)", c)[1]) for c in captions] == want.tolist()
         for c, i in zip(captions, want):
             first = re.search(r"· (\d): (\d+) %", c)
