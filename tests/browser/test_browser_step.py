@@ -199,3 +199,29 @@ def test_a_confusion_cell_shows_exactly_its_examples_with_their_probabilities(ap
             first = re.search(r"· (\d): (\d+) %", c)
             assert int(first[1]) == p and int(first[2]) == round(100 * probs[i, p])
     assert not app.exceptions() and not app.error_boxes()
+
+
+def test_a_paused_runs_network_is_stepped_as_a_copy(app):
+    app.open("Train")
+    watch = app.page.get_by_role("radio", name=re.compile("Watch it learn"))  # paced to ~20 s: time to pause it
+    watch.check(force=True)
+    app.page.wait_for_function("() => [...document.querySelectorAll('input[type=radio]')].some("
+                               "e => e.checked && e.closest('label').innerText.includes('Watch it learn'))")
+    app.wait_idle()
+    app.start_training(epochs=30)
+    app.wait_progress(lambda p: p["status"] == "running", timeout=60, what="the run to start")
+    # The live panel redraws its buttons every half second: click the one there now, in the page itself.
+    app.page.wait_for_function("() => { const b = [...document.querySelectorAll('[data-testid=\"stMain\"] button')]"
+                               ".find(e => /Pause\\s*$/.test(e.innerText)); if (b) b.click(); return !!b; }")
+    paused = app.wait_progress(lambda p: p["status"] == "paused", timeout=60, what="the run to pause")
+    app.page.locator(f'a[data-testid="stSidebarNavLink"][href="{app.base}/step"]').click()  # same session
+    app.page.locator(f"{MAIN} h1", has_text="Step inside").wait_for(timeout=ANSWER_TIMEOUT)
+    app.wait_idle()
+    source = app.page.get_by_role("combobox", name=re.compile("Network to step"))
+    assert source.input_value().startswith(f"Your paused run (784-128-10, step {paused['step']})")
+    text = press(app, "Step x10", r"Step 10 · sgd")
+    before, after = shown_losses(text)
+    assert np.isfinite(before) and np.isfinite(after)
+    app.goto("Train")  # the run itself did not move: stepping works on a copy
+    assert app.progress() == paused
+    assert not app.exceptions() and not app.error_boxes()
