@@ -29,6 +29,8 @@ _DEFAULTS = {
     "upload_name": "",
     "worker": None,  # the session's latest TrainingWorker
     "canvas_key": 0,  # a new key is a new, empty canvas
+    "canvas_init": None,  # the drawing the canvas starts from (Undo: all strokes but the last; app/canvas.py)
+    "canvas_objects": [],  # the strokes on the canvas now, as the component last sent them
     "last_drawing": None,  # the last 28x28 drawing, for How it works
 }
 

@@ -5,12 +5,13 @@ import time
 import numpy as np
 import streamlit as st
 
+from app import canvas as drawing_canvas
 from app import charts, session, teach, timing, ui
 from nnscratch.drawing import preprocess
 from nnscratch.tools import versions
 
 try:
-    from streamlit_drawable_canvas import st_canvas
+    import streamlit_drawable_canvas  # noqa: F401 - app/canvas.py draws it; here: does it load at all
 except Exception:  # noqa: BLE001 - an untested Streamlit may break the component's import: say so, no traceback
     differ = versions.mismatches(names=versions.UI_PACKAGES)
     st.error("The drawing canvas could not load. " + (versions.warning_text(differ) if differ else
@@ -24,8 +25,11 @@ with st.container(key="draw-model"):  # on phones it moves below the drawing (CS
 
 
 def _clear_canvas():
-    s["canvas_key"] += 1  # a fresh canvas widget is an empty one
-    s["last_drawing"] = None
+    drawing_canvas.clear(s)  # a fresh canvas widget is an empty one
+
+
+def _undo_stroke():
+    drawing_canvas.undo(s)  # the same canvas, loaded again without its last stroke
 
 
 # A stroke reruns only this fragment, not the whole app (navigation, sidebar, title): a drawing then costs
@@ -42,12 +46,14 @@ def draw_and_read():
     left = row.container(width=round((preprocess.CANVAS_SIZE + 16) * ui.canvas_zoom()), key="draw-canvas")
     right = row.container(width="stretch", key="draw-result")
     with left.container(key="draw-canvasbox"):
-        canvas = st_canvas(
-            stroke_width=preprocess.BRUSH_WIDTH, stroke_color="#FFFFFF", background_color="#000000",
+        # without the component's own toolbar, which covered the canvas's top on touch screens: the page's
+        # Undo and Clear below instead (app/canvas.py)
+        canvas = drawing_canvas.draw_canvas(
+            s, stroke_width=preprocess.BRUSH_WIDTH, stroke_color="#FFFFFF", background_color="#000000",
             height=preprocess.CANVAS_SIZE, width=preprocess.CANVAS_SIZE, drawing_mode="freedraw",
-            update_streamlit=True, return_image_data=True, key=f"canvas-{s['canvas_key']}",
+            update_streamlit=True, return_image_data=True,
         )
-    actions = left.container(horizontal=True, key="draw-actions")  # Clear, and the label buttons to come
+    actions = left.container(horizontal=True, key="draw-actions")  # Undo, Clear
     left.container(key="draw-hint").caption("Draw one digit, large, in the middle.")
     img28 = None
     with ui.show_errors("reading the drawing"):
@@ -79,6 +85,8 @@ def draw_and_read():
                 bars.caption("Not sure? Draw bigger and centred, with one continuous stroke where you can.")
             with left:
                 teach.label_buttons(img28, data, probs, net)  # "Right" / "Wrong? It's a …": stored when tapped
+    actions.button("Undo", icon=":material/undo:", key="undo_stroke", on_click=_undo_stroke,
+                   disabled=not s.get("canvas_objects"))
     actions.button("Clear", icon=":material/ink_eraser:", key="clear_canvas", on_click=_clear_canvas)
     seen.markdown("**What the network sees**")
     # 28x28 sent as it is and enlarged by the browser, pixel for pixel (CSS image-rendering)
