@@ -20,6 +20,8 @@ ARTIFACTS = ROOT / "test-artifacts"  # screenshots and logs of failed browser te
 PAGES = {"Home": "home", "Train": "train", "Weights": "weights", "Draw": "draw", "Evaluate": "evaluate",
          "How it works": "how-it-works", "Class": "class", "My drawings": "my-drawings"}
 ANSWER_TIMEOUT = 60_000  # ms: a stroke's answer, a page switch, a rerun
+# The Train form's Pace radio (app/pages/train.py PACES): tests run with the pace off unless it is what they test.
+PACES = {"fast": "As fast as it goes", "watch": re.compile(r"^Watch it learn")}
 PROGRESS_RE = re.compile(r"·\s*(?P<status>[a-z]+)\s*·\s*step\s*(?P<step>[\d,]+)\s*/\s*(?P<total>[\d,]+)")
 
 _APP = '[data-testid="stApp"]'
@@ -238,8 +240,9 @@ class AppDriver:
         box.fill(str(value))
         box.press("Tab")
 
-    def start_training(self, epochs: int | None = None, preset: str = "quick") -> dict:
-        """On the Train page: choose the preset (and epochs), press Start, wait for the run header."""
+    def start_training(self, epochs: int | None = None, preset: str = "quick", pace: str | None = "fast") -> dict:
+        """On the Train page: choose the preset (and epochs), the pace (by default none: "As fast as it
+        goes", so a test does not wait out the watch-it-learn display), press Start, wait for the run header."""
         self.goto("Train")
         recipe = self.page.get_by_role("combobox", name=re.compile("Recipe"))
         if recipe.input_value() != preset:
@@ -250,10 +253,23 @@ class AppDriver:
             self.wait_idle()
         if epochs is not None:
             self.set_number(r"^Epochs", epochs)
-        self.page.get_by_role("button", name=re.compile("Start training")).click()
-        self.started_run = True
+        self.press_start(pace)
         return self.wait_progress(lambda p: p["status"] in ("queued", "running", "completed"),
                                   timeout=60, what="the run to start")
+
+    def choose_pace(self, pace: str = "fast") -> None:
+        """The Train form's Pace: "fast" (As fast as it goes: tests do not wait out the display) or "watch"."""
+        label = PACES[pace]
+        self.page.locator('[data-testid="stMain"] [data-testid="stRadio"] label', has_text=label).first.click()
+        radio = self.page.get_by_role("radio", name=label)
+        self.page.wait_for_function("e => e.checked", arg=radio.element_handle(), timeout=ANSWER_TIMEOUT)
+
+    def press_start(self, pace: str | None = "fast") -> None:
+        """On the Train page: choose the pace (None: leave the form's), press Start training."""
+        if pace is not None:
+            self.choose_pace(pace)
+        self.page.get_by_role("button", name=re.compile("Start training")).click()
+        self.started_run = True
 
     def button(self, name: str):
         return self.page.get_by_role("button", name=re.compile(rf"^\W*{name}\s*$"))

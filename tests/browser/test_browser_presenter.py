@@ -98,8 +98,7 @@ def test_presenter_mode_is_big_folded_and_kept_while_navigating(app):
     app.goto("Train")
     assert not page.get_by_label(re.compile("^Hidden layers")).is_visible(), "form fields should be folded"
     assert not page.get_by_text("Upload a model saved by nnscratch").is_visible(), "model files should be folded"
-    app.page.get_by_role("button", name="Start training").click()
-    app.started_run = True
+    app.press_start()  # with the pace off (tests/browser/appdriver.py)
     app.wait_progress(lambda p: p["status"] in ("running", "completed") and p["step"] > 0, timeout=60,
                       what="a run started in presenter mode")
     app.button("Stop").click()
