@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import streamlit as st
 
-from helpers import app_test, start_training
+from helpers import app_test, start_training, wait_for
 
 PAGES = ["app/pages/home.py", "app/pages/train.py", "app/pages/weights.py", "app/pages/draw.py",
          "app/pages/evaluate.py", "app/pages/how_it_works.py"]
@@ -153,9 +153,7 @@ def test_session_end_stops_the_worker_after_the_reconnect_grace_and_leaves_no_th
     at.number_input(key="f_epochs").set_value(500)  # far longer than this test
     start_training(at, pace=None)  # the form's watch-it-learn pace: the run must outlast the test
     w = at.session_state["worker"]
-    deadline = time.time() + 20
-    while w.n_rows() == 0 and time.time() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: w.n_rows() > 0, 20, "the run's first progress row")
     assert w.alive and w.status == "running"
     old_ttl = st.get_option("server.disconnectedSessionTTL")
     st.config.set_option("server.disconnectedSessionTTL", 1)

@@ -9,7 +9,7 @@ pytest.importorskip("streamlit")
 
 from nnscratch.store import get_store  # noqa: E402
 
-from helpers import app_test, start_training  # noqa: E402
+from helpers import app_test, start_training, wait_for  # noqa: E402
 from pgserver import free_port  # noqa: E402
 
 
@@ -21,9 +21,7 @@ def page(path="app/pages/class_board.py", **params):
 def wait_saved(at, timeout=30):
     """The session's run's store answer (nnscratch.store.Pending) once its save has finished."""
     save = at.session_state["board_save"]
-    deadline = time.time() + timeout
-    while time.time() < deadline and save.busy:
-        time.sleep(0.05)
+    wait_for(lambda: not save.busy, timeout, "the run's save to the class board")
     return save.pending
 
 
@@ -102,9 +100,7 @@ def test_a_run_ending_while_postgres_is_down_is_saved_when_it_is_back(pg_server,
         assert any("class board is offline" in x.value for x in at.sidebar.warning)
     finally:
         pg_server.start()
-    deadline = time.time() + 30
-    while time.time() < deadline and pending.state == "waiting":
-        time.sleep(0.1)
+    wait_for(lambda: pending.state != "waiting", 30, "the waiting save once PostgreSQL is back")
     assert pending.state == "saved" and store.get_run(pending.run_id).nickname == "offline-ada"
     at.run()
     assert any(f"Saved to the class board (run {pending.run_id})" in c.value for c in at.sidebar.caption)

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import examples  # hypothesis counts scaled by the profile (tests/conftest.py)
+from helpers import examples, wait_for  # hypothesis counts scaled by the profile (tests/conftest.py)
 
 import nnscratch
 from nnscratch.data import budget, csv_format, image_format
@@ -249,12 +249,9 @@ def test_parse_budget_runs_at_most_its_slots_and_serves_in_order():
     jobs = []
     for i in range(5):
         jobs.append(budget.ParseJob(work, i, budget=slots))
-        deadline = time.monotonic() + 5  # arrival order = queue order: each is in line before the next comes
-        while jobs[-1].position is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-    deadline = time.monotonic() + 5
-    while slots.running < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
+        # arrival order = queue order: each is in line before the next comes
+        wait_for(lambda: jobs[-1].position is not None, 5, f"job {i} in line")
+    wait_for(lambda: slots.running >= 2, 5, "two jobs parsing")
     assert [j.state for j in jobs] == ["parsing", "parsing", "waiting", "waiting", "waiting"]
     assert [j.position for j in jobs[2:]] == [1, 2, 3]
     jobs[3].cancel()
@@ -264,9 +261,7 @@ def test_parse_budget_runs_at_most_its_slots_and_serves_in_order():
     assert jobs[4].position == 2
     gates[0].set()  # one slot frees: the head of the queue (2) gets it, 4 moves up
     assert jobs[0].wait(10)
-    deadline = time.monotonic() + 5
-    while jobs[2].state != "parsing" and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for(lambda: jobs[2].state == "parsing", 5, "the head of the queue to get the free slot")
     assert jobs[2].state == "parsing" and jobs[4].position == 1
     for g in gates:
         g.set()

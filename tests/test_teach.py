@@ -1,14 +1,13 @@
 """Teach it my handwriting, headless: the label rate limit, labelled drawings exported by the CLI and
 read back pixel for pixel, and the My drawings page teaching the model (AppTest, real store, real worker)."""
 
-import time
 
 import numpy as np
 import pytest
 
 import nnscratch
 from nnscratch.store import DrawingRecord, Store, get_store
-from helpers import app_test
+from helpers import app_test, wait_for
 from nnscratch.tools.cli import main
 
 
@@ -114,9 +113,7 @@ def test_my_drawings_teach_shows_before_and_after_and_adopts_the_model():
     left = get_store().list_drawings(token, mine_only=True, limit=None, with_images=False)
     assert len(left) == 59 and {d["id"] for d in left} < set(ids)
     on_board = at.session_state["board_save"]
-    deadline = time.time() + 30
-    while time.time() < deadline and on_board.busy:
-        time.sleep(0.05)
+    wait_for(lambda: not on_board.busy, 30, "the taught model's save to the class board")
     assert on_board.pending is not None and on_board.pending.state == "saved"  # a run on the board
     run = get_store().get_run(on_board.pending.run_id, owner=token)
     assert run.mine and run.has_model and "handwriting" in run.name and run.test_acc == pytest.approx(w.test_accuracy)
