@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ConfigError
-from .network import Network
+from .network import ACTIVATIONS, Network
 
-__all__ = ["lit", "unit_evidence", "contributions", "confusion_cell"]
+__all__ = ["lit", "unit_evidence", "contributions", "pixel_evidence", "confusion_cell"]
 
 
 def _row(net: Network, x) -> np.ndarray:
@@ -73,6 +73,27 @@ def contributions(net: Network, x, digit: int, top: int = 5) -> dict:
     units = np.argsort(-c, kind="stable")[:top]
     return dict(units=units, activations=a[units], weights=w[units], values=c[units], total=float(c.sum()),
                 bias=float(net.params[f"b{L}"][digit]), score=float(vals[f"Z{L}"][digit]))
+
+
+def pixel_evidence(net: Network, x, digit: int) -> np.ndarray:
+    """Where in the drawing the network finds evidence for ``digit``: x * dZ_L[digit]/dx, (784,) float64.
+
+    The gradient comes back through the engine's own activation slopes (``ACTIVATIONS[...].backward``):
+    dA_(L-1) = W_L[:, digit], then dZ_l = dA_l * g'(Z_l) and dA_(l-1) = dZ_l W_l^T. For a ReLU network the
+    map is exact: it sums to the score Z_L[digit] minus what the biases add (two models can then be compared
+    pixel by pixel, where their hidden units cannot); for sigmoid or tanh it is the first-order picture.
+    """
+    x = _row(net, x)
+    L = net.n_layers
+    if isinstance(digit, bool) or not isinstance(digit, (int, np.integer)) or not 0 <= digit < net.sizes[-1]:
+        raise ConfigError(f"digit must be a number from 0 to {net.sizes[-1] - 1}, not {digit!r}")
+    acts = net.activations(x[None, :])
+    slope = ACTIVATIONS[net.activation].backward
+    g = net.params[f"W{L}"][:, digit][None, :].astype(np.float64)  # dZ_L[digit] / dA_(L-1), (1, sizes[L-1])
+    for l in range(L - 1, 0, -1):
+        g = slope(g, acts[f"Z{l}"].astype(np.float64), acts[f"A{l}"].astype(np.float64))  # dZ_l (in place)
+        g = g @ net.params[f"W{l}"].T.astype(np.float64)  # dA_(l-1)
+    return g[0] * x
 
 
 def confusion_cell(y_true, y_pred, true_class: int, pred_class: int, probs=None) -> np.ndarray:

@@ -82,3 +82,33 @@ def test_confusion_cell_holds_exactly_the_matrix_count_for_every_cell():
             assert len(idx) == cm[t, p]
             assert (y[idx] == t).all() and (pred[idx] == p).all()
             assert list(probs[idx, p]) == sorted(probs[idx, p], reverse=True)
+
+
+@pytest.mark.parametrize("hidden", [(40,), (30, 20), ()])
+def test_pixel_evidence_of_a_relu_network_without_biases_sums_to_the_score(hidden):
+    from nnscratch.inside import pixel_evidence
+
+    net = Network([784, *hidden, 10], seed=5, dtype=np.float64)
+    for k in net.params:
+        if k.startswith("b"):
+            net.params[k][:] = 0
+    x = _drawing(5)
+    Z = lit(net, x)[f"Z{net.n_layers}"]
+    for digit in (0, 3, 9):
+        assert pixel_evidence(net, x, digit).sum() == pytest.approx(float(Z[digit]), rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "leaky_relu"])
+def test_pixel_evidence_is_input_times_the_gradient(activation):
+    from nnscratch.inside import pixel_evidence
+
+    net = Network([784, 16, 10], activation=activation, seed=6, dtype=np.float64)
+    x = _drawing(6).reshape(-1).astype(np.float64)
+    ev = pixel_evidence(net, x, 4)
+    for p in np.flatnonzero(x)[:5]:  # central differences on a few inked pixels
+        h = 1e-6
+        up, down = x.copy(), x.copy()
+        up[p] += h
+        down[p] -= h
+        grad = (lit(net, up)["Z2"][4] - lit(net, down)["Z2"][4]) / (2 * h)
+        assert ev[p] == pytest.approx(x[p] * grad, rel=1e-5, abs=1e-8)

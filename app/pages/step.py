@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import charts, runs, session, ui
+from app import charts, resources, runs, session, ui
 from nnscratch import metrics, plots, worker
 from nnscratch.drawing import preprocess
 from nnscratch.errors import ConfigError
-from nnscratch.inside import contributions, lit, unit_evidence
+from nnscratch.inside import contributions, lit, pixel_evidence, unit_evidence
 from nnscratch.optim import OPTIMIZERS
 from nnscratch.recipe import PRESETS, Recipe
 from nnscratch.stepper import Stepper
@@ -306,15 +306,19 @@ def _clear_lit():
 def lit_units():
     net = s["step_held"]["stepper"].net if "step_held" in s else session.active_model()[0]
     row = st.container(horizontal=True, gap="large", key="lit-row")
-    left = row.container(width=preprocess.CANVAS_SIZE + 16, key="lit-canvas")
+    # in presenter mode the canvas is shown bigger, as on the Draw page: same bitmap and brush, CSS zoom
+    left = row.container(width=round((preprocess.CANVAS_SIZE + 16) * ui.canvas_zoom()), key="lit-canvas")
     right = row.container(width="stretch", key="lit-read")
-    with left:
+    if ui.presenting():
+        st.html(f"<style>@media (min-width: 900px) {{ .st-key-lit-canvasbox {{ zoom: {ui.canvas_zoom()}; }} }}</style>")
+    with left.container(key="lit-canvasbox"):
         canvas = st_canvas(stroke_width=preprocess.BRUSH_WIDTH, stroke_color="#FFFFFF", background_color="#000000",
                            height=preprocess.CANVAS_SIZE, width=preprocess.CANVAS_SIZE, drawing_mode="freedraw",
                            update_streamlit=True, return_image_data=True, key=f"lit-canvas-{s.get('lit_canvas', 0)}",
                            initial_drawing=s.get("lit_init"))
         # the strokes, to put back after a whole-page rerun (which mounts the canvas afresh)
         s["lit_strokes"] = getattr(canvas, "json_data", None) if canvas is not None else None
+    with left:
         st.button("Clear", icon=":material/ink_eraser:", key="lit_clear", on_click=_clear_lit)
     data = getattr(canvas, "image_data", None) if canvas is not None else None
     img = preprocess.to_mnist(np.asarray(data)) if data is not None else None
@@ -393,6 +397,48 @@ def lit_units():
             st.markdown(f"**{digit}**, {what}: score {k['score']:.3f} = all {net.sizes[-2]} contributions "
                         f"{k['total']:.3f} + bias {k['bias']:.3f}")
             st.html(charts.table_html(df))
+
+    head_to_head(net, img)
+
+
+def head_to_head(stepped, img):
+    """Two models, one drawing: both answers, and where in the drawing their evidence differs."""
+    st.header("Head to head")
+    models = {"stepped": ("The network you are stepping", stepped)}
+    if s["model"] is not None:
+        models["yours"] = (f"Yours ({s['model'].architecture})", s["model"])
+    shipped = resources.shipped_model()
+    models["shipped"] = (f"The pretrained model ({shipped.architecture})", shipped)
+    c = st.columns(2, gap="large")
+    picks = [c[0].selectbox("Model A", list(models), key="h2h_a", format_func=lambda k: models[k][0]),
+             c[1].selectbox("Model B", list(models), index=len(models) - 1, key="h2h_b",
+                            format_func=lambda k: models[k][0])]
+    st.caption("A run from the class board: press *Load this model* on the Class page; it is then *Yours* here.")
+    nets = [models[k][1] for k in picks]
+    answers = []
+    for col, name, net in zip(c, "AB", nets):
+        probs = net.predict_proba(img.reshape(1, 784))[0]
+        digit = int(np.argmax(probs))
+        answers.append(digit)
+        with col.container(key=f"h2h-{name}"):
+            st.metric(f"Model {name} reads", digit, f"{100 * probs[digit]:.1f} % sure", delta_color="off",
+                      delta_arrow="off")
+            st.html(charts.probability_bars_html(probs, height=int(90 * ui.scale())))
+    st.markdown("**Where in the drawing each finds evidence** for each answer: every pixel's ink times how much it "
+                "raises that digit's score (red: for, blue: against). The hidden units of two networks do not match "
+                "one to one, so the two are compared here, pixel by pixel.")
+    for i, d in enumerate(dict.fromkeys(answers)):  # A's answer, then B's if it differs
+        ev = [pixel_evidence(net, img, d) for net in nets]
+        v = max(plots.symmetric_scale(e, 100.0) for e in ev)
+        diff = ev[0] - ev[1]
+        with st.container(key=f"h2h-maps-{i}"):
+            st.image([plots.unit_image(ev[0], v, zoom=5), plots.unit_image(ev[1], v, zoom=5),
+                      plots.unit_image(diff, plots.symmetric_scale(diff, 100.0), zoom=5)],
+                     caption=[f"A: evidence for {d} (sum {ev[0].sum():+.2f})",
+                              f"B: evidence for {d} (sum {ev[1].sum():+.2f})", f"A − B for {d}: red where A sees more"],
+                     width=int(140 * ui.scale()))
+    if picks[0] == picks[1]:
+        st.caption("Both sides are the same model: choose another for B.")
 
 
 if st_canvas is not None:

@@ -15,7 +15,7 @@ import pytest
 import nnscratch
 from nnscratch.data.splits import prepare_arrays
 from nnscratch.drawing import preprocess
-from nnscratch.inside import lit, unit_evidence
+from nnscratch.inside import lit, pixel_evidence, unit_evidence
 from nnscratch.recipe import PRESETS
 from nnscratch.stepper import Stepper
 
@@ -148,7 +148,8 @@ def test_every_unit_lit_for_a_drawing_and_stepping_on_it(app, sample):
     app.page.locator(".st-key-lit_step button:not([disabled])").wait_for(timeout=ANSWER_TIMEOUT)
     app.wait_idle()
     text = press(app, "Step on my drawing", r"Your drawing, labelled 7")
-    r = _stepper(sample).step(drawing=(img, 7))
+    stepper = _stepper(sample)
+    r = stepper.step(drawing=(img, 7))
     m = re.search(r"Your drawing, labelled 7: the network gave it ([\d.]+) % for 7 before this step and gives "
                   r"([\d.]+) % after", text)
     assert m, text
@@ -157,6 +158,22 @@ def test_every_unit_lit_for_a_drawing_and_stepping_on_it(app, sample):
     assert float(m[2]) > float(m[1])
     assert shown_losses(text) == pytest.approx((r.loss_before, r.loss_after), abs=1e-6)
     app.page.locator(".st-key-step-batch").get_by_text("drawing · 7:").wait_for(timeout=ANSWER_TIMEOUT)
+
+    # Head to head: the stepped network (A) and the pretrained one (B) on the same drawing
+    shipped = nnscratch.Network.load(ROOT / "models" / "mnist_mlp.npz")
+    answers = []
+    for name, net in (("A", stepper.net), ("B", shipped)):
+        probs = net.predict_proba(img.reshape(1, 784))[0]
+        d = int(np.argmax(probs))
+        answers.append(d)
+        box = app.page.locator(f".st-key-h2h-{name}")
+        box.wait_for(timeout=ANSWER_TIMEOUT)
+        assert app.metric_value(f"Model {name} reads") == str(d)
+        assert f"{100 * probs[d]:.1f} % sure" in box.inner_text()
+    maps = app.page.locator(".st-key-h2h-maps-0")
+    for name, net in (("A", stepper.net), ("B", shipped)):
+        total = pixel_evidence(net, img, answers[0]).sum()
+        maps.get_by_text(f"{name}: evidence for {answers[0]} (sum {total:+.2f})").wait_for(timeout=ANSWER_TIMEOUT)
     assert not app.exceptions() and not app.error_boxes()
 
 
