@@ -8,6 +8,7 @@ the page shows can be recomputed in this process and compared.
 from __future__ import annotations
 
 import re
+import time
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ from nnscratch.inside import lit, pixel_evidence, unit_evidence
 from nnscratch.recipe import PRESETS
 from nnscratch.stepper import Stepper
 
-from .appdriver import ANSWER_TIMEOUT, ROOT
+from .appdriver import ANSWER_TIMEOUT, ROOT, record
 
 MAIN = '[data-testid="stMain"]'
 NUM = r"(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
@@ -93,7 +94,9 @@ def test_a_step_shows_the_engines_batch_loss_gradient_and_update(app, sample):
 def test_x10_then_step_back_then_step_again_takes_the_same_step(app, sample):
     open_step(app)
     press(app, "Step", r"Step 1 · sgd")
+    t0 = time.monotonic()
     text = press(app, "Step x10", r"Step 11 · sgd")
+    record("step_x10_click_to_shown_s", round(time.monotonic() - t0, 2))  # 784-128-10, batch 16, page redrawn
     ref = _stepper(sample)
     ref.step()
     ten = ref.step_many(10)
