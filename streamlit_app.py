@@ -41,4 +41,4 @@ ui.before_page(timing.run_began())  # the session's bookkeeping: a reconnect, a 
 try:
     page.run()
 finally:
-    ui.sidebar()  # after the page, so what a person came for is computed and sent first
+    ui.sidebar(page)  # after the page, so what a person came for is computed and sent first

@@ -199,6 +199,7 @@ class ProtocolSession:
         self.pages: dict = {}
         self.errors: list = []
         self.headers: dict = {}  # extra handshake headers (bench/cluster_client.py sends its cookies)
+        self.auto_reruns: dict = {}  # fragment id -> seconds: the st.fragment(run_every=...) a browser would rerun
 
     def _context(self):
         m = BackMsg()
@@ -240,6 +241,8 @@ class ProtocolSession:
             kind = msg.WhichOneof("type")
             if kind == "new_session":
                 self.page_hash = msg.new_session.page_script_hash
+                if not msg.metadata.run.fragment_ids:
+                    self.auto_reruns.clear()  # a whole-page run: the browser drops its fragments' timers
                 self.session_id = msg.new_session.initialize.session_id or self.session_id
             elif kind == "navigation":
                 if msg.navigation.page_script_hash:
@@ -264,17 +267,26 @@ class ProtocolSession:
                     self.errors.append(f"exception: {el.exception.type}: {el.exception.message[:200]}")
                 if et == "alert" and el.alert.format == 1:  # Alert.ERROR
                     self.errors.append(f"error box: {el.alert.body[:200]}")
+            elif kind == "auto_rerun":
+                self.auto_reruns[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
+            elif kind == "stop_auto_rerun":
+                for fid in msg.stop_auto_rerun.fragment_ids:
+                    self.auto_reruns.pop(fid, None)
             elif kind == "script_finished":
                 # 0 finished ok, 1 with compile error, 2 rerun requested (interrupted), 3 fragment
                 status = msg.script_finished
                 if status != 2:
                     return t_pred, value, time.perf_counter()
 
-    async def rerun(self, widgets=()):
+    async def rerun(self, widgets=(), fragment: str = ""):
         """A rerun of the current page with widget states [(id, field, value)] (e.g. a button's
-        ("...", "trigger_value", True)); waits for the run to end. self.texts then holds its texts."""
+        ("...", "trigger_value", True)); waits for the run to end. self.texts then holds its texts.
+        ``fragment``: rerun only that st.fragment, as the browser does when its ``run_every`` ticks."""
         m = self._context()
         m.rerun_script.page_script_hash = self.page_hash
+        if fragment:
+            m.rerun_script.fragment_id = fragment
+            m.rerun_script.is_auto_rerun = True
         m.rerun_script.widget_states.SetInParent()
         for wid, field, value in widgets:
             w = m.rerun_script.widget_states.widgets.add()

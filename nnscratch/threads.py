@@ -5,6 +5,9 @@ The OS name (Linux, first 15 bytes) lets ``top -H``, ``ps -L`` and /proc tell th
 web server's own, which come and go as it pleases (the session tests count ours this way). Python 3.14
 names OS threads itself; before it, ``prctl(PR_SET_NAME)`` does. ``nice`` lowers one thread's CPU
 priority: Linux schedules each thread on its own.
+
+``pin_blas(n)``: the BLAS library's own thread pool (OpenBLAS's, through ``threadpoolctl``) is one setting
+for the whole process; the app sets it, not whatever the environment says.
 """
 
 from __future__ import annotations
@@ -45,6 +48,22 @@ class Timer(_InTheOS, threading.Timer):
     def __init__(self, seconds: float, fn, what: str):
         super().__init__(seconds, fn)
         self.name, self.daemon = PREFIX + what, True
+
+
+_BLAS_PINNED: list = []  # the threadpoolctl limiter in force (kept: it restores the old limits when dropped)
+_BLAS_LOCK = threading.Lock()
+
+
+def pin_blas(n: int) -> None:
+    """Make every BLAS call in this process use ``n`` threads, once (later calls change nothing). The
+    training runs share the cores by taking turns (``limiter.py``); a BLAS pool per call on top of that
+    would spin between steps and fight the other runs for the same cores."""
+    with _BLAS_LOCK:
+        if _BLAS_PINNED:
+            return
+        from threadpoolctl import threadpool_limits
+
+        _BLAS_PINNED.append(threadpool_limits(limits=n, user_api="blas"))
 
 
 def _os_name(name: str) -> None:

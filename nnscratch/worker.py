@@ -1,14 +1,23 @@
 """Background training for the app: one run in a daemon thread, watched from another thread.
 
-``TrainingWorker`` runs ``nnscratch.fit`` in its own thread once the process-wide limiter gives it a
-slot. The fit callback appends each history row to a lock-protected list (cheap, so training keeps its
-headless speed); the UI polls ``rows()`` and ``snapshot()``. ``stop()`` ends the run within one step
-(also while queued or paused); the network's last good weights and the history stay available after a
-stop, a divergence or an error. Pure Python + NumPy (never imports streamlit).
+``TrainingWorker`` runs ``nnscratch.fit`` in its own thread, computing only while it holds one of the
+process-wide limiter's slots (one per core). It gives the slot back after every time slice
+(``SLICE_SECONDS``) when someone waits, and whenever it has nothing to compute: while it waits out its pace
+or is paused. Waiting runs are served least-computed first (``limiter.py``), so the cores are shared out
+fairly: a new run shows its first points at once, and thirty paced runs all move together.
+
+The fit callback appends each history row to a lock-protected list (cheap, so training keeps its headless
+speed); the UI polls ``rows()`` and ``snapshot()``. ``stop()`` ends the run within one step (also while
+queued or paused); the network's last good weights and the history stay available after a stop, a
+divergence or an error. Pure Python + NumPy (never imports streamlit).
 
 Pace: ``set_pace(seconds)`` stretches a run that would be over in a second or two to about that long, by
-waiting between steps, so a room can watch it learn. The waits are not training time: each row's
-``elapsed`` and ``samples_per_s`` leave them out (``fit`` counts its callback's time as elapsed).
+waiting between steps, so a room can watch it learn. The waits are a display choice, not compute: no slot
+is held and no thread spins. Each row's ``elapsed`` and ``samples_per_s`` count only the time the run
+computed (holding a slot).
+
+BLAS: every run computes with one BLAS thread (``threads.pin_blas``), and as many runs as cores compute at
+once. OpenBLAS's own threads would otherwise spin between the small steps and fight each other.
 """
 
 from __future__ import annotations
@@ -38,6 +47,10 @@ FINAL_STATES = (COMPLETED, STOPPED, DIVERGED, ERROR)
 _STARTED: "weakref.WeakSet[TrainingWorker]" = weakref.WeakSet()  # every started run of this process
 # "Watch it learn": a run that computes faster than this is stretched to about this many seconds.
 WATCH_SECONDS = 20.0
+# A run that has computed this long gives its slot to a waiting run (bench/bench_slices.py measures the choice).
+SLICE_SECONDS = 0.1
+BLAS_THREADS_PER_RUN = 1
+_now = time.perf_counter  # the scheduler's clock (the fairness tests count steps with their own)
 
 
 def _one_line(err: BaseException) -> str:
@@ -93,13 +106,19 @@ class TrainingWorker:
         self._done = threading.Event()
         self._time = _Timing()
         self._pace: float | None = None  # target wall seconds for the whole run, or None: no waits
-        self._waited = 0.0  # seconds spent in pace waits so far (not training time)
-        self._released: float | None = None  # perf_counter when the last step was let go
+        self._waited = 0.0  # seconds spent not computing so far: pace waits and waits for a slot (not pauses)
+        self._paused = 0.0  # seconds spent paused
+        self._released: float | None = None  # perf_counter when the last step was let go (its pace clock)
+        self._holding = False  # holds a slot (only the run's own thread changes it)
+        self._computed = 0.0  # seconds computed holding a slot: its place among the waiters
+        self._slice_from = 0.0  # _now() when the slot was taken
+        self._step_from = 0.0  # _now() when the step under way began
         self.test_accuracy: float | None = None
         self._thread = threads.Thread(self._run, f"train-{self.id}")
 
     # -- control -----------------------------------------------------------------------------------
     def start(self) -> "TrainingWorker":
+        threads.pin_blas(BLAS_THREADS_PER_RUN)
         _STARTED.add(self)
         self._thread.start()
         return self
@@ -249,24 +268,42 @@ class TrainingWorker:
     # -- the thread --------------------------------------------------------------------------------
     def _on_row(self, row: dict) -> None:
         with self._lock:
-            if self._waited:  # fit's elapsed includes our waits: take them out
-                row["elapsed"] = float(row["elapsed"]) - self._waited
+            off = self._waited + self._paused  # fit's elapsed includes our waits: take them out
+            if off:
+                row["elapsed"] = float(row["elapsed"]) - off
                 row["samples_per_s"] = row["samples"] / row["elapsed"] if row["elapsed"] > 0 else float("nan")
             self._rows.append(row)
-        self._pace_wait()
+        self._between_steps()
 
-    def _pace_wait(self) -> None:
-        """With a pace: wait out what is left of this step's share of the target time (a stop ends it)."""
-        now = time.perf_counter()
-        pace, last, self._released = self._pace, self._released, now
-        if pace is None or last is None:
+    def _between_steps(self) -> None:
+        """After each step: keep the slot and go on, or give it back while there is nothing to compute (a pace
+        wait, a pause) or its slice is over and another run waits, then queue for it again."""
+        now = _now()
+        self._computed += now - self._step_from
+        wait = 0.0
+        if self._pace is not None and self._released is not None:
+            wait = self._pace / max(self.total_steps, 1) - (now - self._released)
+        slice_over = now - self._slice_from >= SLICE_SECONDS and self._limiter.waiting > 0
+        if not (wait > 0 or self._pause.is_set() or slice_over):
+            self._released = self._step_from = now
             return
-        wait = pace / max(self.total_steps, 1) - (now - last)
+        self._limiter.release(self)
+        self._holding = False
         if wait > 0:
             self._stop.wait(wait)
-            self._released = time.perf_counter()
-            with self._lock:
-                self._waited += self._released - now
+        paused_at = _now()
+        while self._pause.is_set() and not self._stop.is_set():
+            self._stop.wait(0.05)
+        resumed_at = _now()
+        if not self._stop.is_set():  # a stopped run leaves the queue; fit ends before its next step
+            self._holding = self._limiter.acquire(self, self._stop, priority=self._computed)
+        self._slice_from = self._step_from = _now()
+        # the pace clock runs from the planned end of the wait: time spent queueing for the slot counts
+        # towards the next step's share instead of stretching the run
+        self._released = now + max(wait, 0.0) + (resumed_at - paused_at)
+        with self._lock:
+            self._paused += resumed_at - paused_at
+            self._waited += self._slice_from - now - (resumed_at - paused_at)
 
     def _set(self, status: str, error: str | None = None) -> None:
         with self._lock:
@@ -276,17 +313,18 @@ class TrainingWorker:
 
     def _run(self) -> None:
         a = self.arrays
-        got_slot = False
         try:
-            got_slot = self._limiter.acquire(self, self._stop)
-            if not got_slot:
+            self._holding = self._limiter.acquire(self, self._stop)
+            if not self._holding:
                 self._set(STOPPED)
                 return
+            self._slice_from = self._step_from = _now()
             self._time.started = time.time()
             self._set(RUNNING)
+            # no pause_event: a pause is waited out between steps, without the slot (_between_steps)
             hist = self._fit(self.net, a.X_train, a.y_train, X_val=a.X_val if len(a.y_val) else None,
                              y_val=a.y_val if len(a.y_val) else None, callback=self._on_row,
-                             stop_event=self._stop, pause_event=self._pause, **self.recipe.fit_kwargs())
+                             stop_event=self._stop, **self.recipe.fit_kwargs())
             status = hist.status
             if status == "stopped" or (status != COMPLETED and self._stop.is_set()):
                 status = STOPPED
@@ -301,8 +339,9 @@ class TrainingWorker:
             log.exception("training worker %s failed", self.id)
             self._set(ERROR, _one_line(e))
         finally:
-            if got_slot:
+            if self._holding:
                 self._limiter.release(self)
+                self._holding = False
             self._time.finished = time.time()
             with self._lock:
                 self._done.set()

@@ -45,5 +45,6 @@ def test_probability_bars_html_has_one_bar_per_class_scaled_and_the_top_one_pink
 
 def test_format_duration():
     assert ui.format_duration(12.3) == "12 s"
+    assert ui.format_duration(0.14) == "0.1 s" and ui.format_duration(9.2) == "9.2 s"
     assert ui.format_duration(75) == "1 min 15 s"
     assert ui.format_duration(None) == "–"

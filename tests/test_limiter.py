@@ -1,4 +1,4 @@
-"""nnscratch.limiter: at most N training runs at once, first come first served."""
+"""nnscratch.limiter: at most N holders at once; a freed slot goes to the lowest priority, ties first come first served."""
 
 import os
 import threading
@@ -29,6 +29,7 @@ def test_limiter_caps_and_serves_in_order():
     assert lim.position(a) == 0 and lim.running == 1 and lim.waiting == 2
     lim.release(a)
     wait_for(lambda: lim.position(b) == 0)
+    wait_for(lambda: order == [b])  # the slot is handed over at release; b's thread returns a moment later
     assert lim.position(c) == 1
     lim.release(b)
     tb.join(2), tc.join(2)
@@ -87,3 +88,31 @@ def test_the_servers_limiter_has_one_slot_per_cpu_core(monkeypatch):
     for t in tickets[:3]:
         lim.release(t)
     assert lim.running == 0 and lim.waiting == 0
+
+
+def test_a_freed_slot_goes_to_the_waiter_with_the_lowest_priority():
+    """Processor sharing: a run that has computed less (a new run, a paced run) goes before one that has had
+    many slices; equal priorities keep their arrival order."""
+    lim = SlotLimiter(1)
+    assert lim.acquire("holder")
+    got = []
+
+    def take(t, p):
+        assert lim.acquire(t, priority=p)
+        got.append(t)
+
+    threads = []
+    for t, p in (("heavy", 5.0), ("new-1", 0.0), ("paced", 0.2), ("new-2", 0.0)):
+        threads.append(threading.Thread(target=take, args=(t, p)))
+        threads[-1].start()
+        wait_for(lambda t=t: lim.position(t) is not None)
+    assert [lim.position(t) for t in ("new-1", "new-2", "paced", "heavy")] == [1, 2, 3, 4]
+    holder = "holder"
+    for expected in ("new-1", "new-2", "paced", "heavy"):
+        lim.release(holder)
+        wait_for(lambda e=expected: got and got[-1] == e)
+        holder = expected
+    lim.release(holder)
+    for th in threads:
+        th.join(2)
+    assert got == ["new-1", "new-2", "paced", "heavy"] and lim.running == 0 and lim.waiting == 0

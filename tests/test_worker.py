@@ -143,7 +143,8 @@ def test_worker_divergence_and_errors_become_one_line_messages():
     assert w.status == "error" and w.error == "unexpected RuntimeError: boom second line"
 
 
-def test_workers_queue_on_a_full_limiter_and_start_when_a_slot_frees():
+def test_workers_queue_on_a_full_limiter_and_start_when_a_slot_frees(monkeypatch):
+    monkeypatch.setattr(W, "SLICE_SECONDS", 1e9)  # the queue alone (time slices: test_worker_share.py)
     lim = SlotLimiter(1)
     first = make(limiter=lim, steps=100000, step_time=0.001).start()
     wait_for(lambda: first.status == "running")
@@ -156,8 +157,8 @@ def test_workers_queue_on_a_full_limiter_and_start_when_a_slot_frees():
     assert third.join(2) and third.status == "stopped" and third.n_rows() == 0
     first.stop()
     assert second.join(5) and second.status == "completed"
+    assert first.join(2)
     assert lim.running == 0 and lim.waiting == 0
-    first.join(2)
     assert not W.live_threads()
 
 

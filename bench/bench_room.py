@@ -1,0 +1,286 @@
+"""The room presses Start: N sessions start a run on the Train page at the same moment, and watch it the way a
+browser does, while one more person draws on the Draw page.
+
+    python bench/bench_room.py              # 30 sessions, the default recipe (quick, "Watch it learn")
+    python bench/bench_room.py --heavy      # 30 sessions, the best preset on the sample, as fast as it goes
+
+The server is started as the README starts it (``streamlit run streamlit_app.py``, on a free 127.0.0.1 port),
+with no BLAS or nnscratch setting in its environment: a teacher's laptop sets none. The one variable it gets,
+``NNSCRATCH_TIMINGS``, only makes the app append its own timings to a file.
+
+Each session is a protocol client (``bench_load.ProtocolSession``: Streamlit's websocket protocol, as the
+browser speaks it). After Start it reruns each ``st.fragment(run_every=...)`` the page asks for, at that
+interval, as the browser's timers do (a little gentler: the next tick is sent once the last one has
+answered). It reads the run's status line on every answer.
+
+Printed: the wait until a run shows "running" and until its first points (p50, p95, max), the makespan
+(Start to the last run finished), the bound (the runs' solo compute seconds summed / cores; solo = one run
+of the same recipe alone, as fast as it goes, measured first), the server's CPU seconds for the room and
+per run, the live view's CPU per tick (measured in the app, ``time.thread_time`` around the tick), the
+drawer's p95 (stroke sent -> prediction received) and errors. Results also go to --json.
+
+Bounded: at most 60 sessions, the room is given up after --timeout seconds, and the server is stopped at the
+end, also on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+import bench_load as B  # noqa: E402  (server, protocol sessions, pen digits)
+
+MAX_SESSIONS = 60
+STATUS = re.compile(r"· (queued|running|paused|completed|stopped|diverged|error) · step (\d+) / (\d+)")
+FINAL = ("completed", "stopped", "diverged", "error")
+# What a teacher's laptop does not set: the room is measured without any of it.
+UNSET = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NNSCRATCH_MAX_TRAINING")
+HEAVY = [("Recipe", "string_value", "best")]  # the preset's on_change fills the form
+
+
+class Watcher:
+    """One person: opens Train, presses Start, then watches until the run ends."""
+
+    def __init__(self, url: str, i: int):
+        self.s = B.ProtocolSession(url, "train", f"watcher{i}")
+        self.started = self.running = self.first_point = self.finished = None
+        self.status, self.step = "", 0
+        self.ticks, self.tick_seconds, self.errors = 0, [], []
+        self.final_text = ""
+
+    def read(self, now: float) -> None:
+        text = " ".join(self.s.texts)
+        m = STATUS.search(text)
+        if m:
+            self.status, self.step = m.group(1), int(m.group(2))
+            if self.status != "queued" and self.running is None:
+                self.running = now
+            if self.step > 0 and self.first_point is None:
+                self.first_point = now
+            if self.status in FINAL and self.finished is None:
+                self.finished = now
+        for t in self.s.texts:
+            if t.startswith(("Finished", "Stopped")):
+                self.final_text = t
+        self.errors.extend(self.s.errors)
+        self.s.errors.clear()
+
+    async def open(self, preset_widgets=()):
+        await self.s.open(require_canvas=False)
+        if preset_widgets:
+            await self.s.rerun([(self.s.widgets[label][1], field, value) for label, field, value in preset_widgets])
+
+    async def start(self, pace: str) -> None:
+        w = self.s.widgets
+        pace_id = w["Pace"][1]
+        self.started = time.perf_counter()
+        await self.s.rerun([(pace_id, "string_value", pace), (w["Start training"][1], "trigger_value", True)])
+        self.read(time.perf_counter())
+
+    async def watch(self, deadline: float) -> None:
+        """Rerun the page's ticking fragments at their intervals until the run has ended (and the page's
+        last full rerun came), or the deadline."""
+        due = {}
+        while time.perf_counter() < deadline:
+            if self.finished is not None and not self.s.auto_reruns:
+                return
+            if not self.s.auto_reruns:
+                await asyncio.sleep(0.2)
+                continue
+            now = time.perf_counter()
+            for fid, every in list(self.s.auto_reruns.items()):
+                due.setdefault(fid, now + every)
+            fid = min((f for f in due if f in self.s.auto_reruns), key=due.get)
+            await asyncio.sleep(max(0.0, due[fid] - time.perf_counter()))
+            t0 = time.perf_counter()
+            try:
+                await self.s.rerun(fragment=fid)
+            except Exception as e:  # noqa: BLE001 - a lost answer is a result
+                self.errors.append(f"tick: {type(e).__name__}: {e}"[:200])
+                return
+            t1 = time.perf_counter()
+            self.ticks += 1
+            self.tick_seconds.append(t1 - t0)
+            due[fid] = t1 + self.s.auto_reruns.get(fid, 1.0)
+            for f in list(due):
+                if f not in self.s.auto_reruns:
+                    due.pop(f)
+            self.read(t1)
+
+
+def compute_seconds(text: str) -> float | None:
+    """The run's computing seconds from its final message ("Finished N steps in 7.4 s" or "... in 20 s
+    (0.9 s of it computing)")."""
+    m = re.search(r"\(([\d.]+) s of it computing\)", text) or re.search(r"steps in ([\d.]+) s", text)
+    if m:
+        return float(m.group(1))
+    m = re.search(r"steps in (\d+) min (\d+) s", text)
+    return 60 * float(m.group(1)) + float(m.group(2)) if m else None
+
+
+async def solo(url: str, preset_widgets, timeout: float) -> float:
+    """One run of the recipe alone, as fast as it goes: its computing seconds."""
+    w = Watcher(url, -1)
+    await w.open(preset_widgets)
+    await w.start("As fast as it goes")
+    await w.watch(time.perf_counter() + timeout)
+    await w.s.close()
+    c = compute_seconds(w.final_text)
+    if w.status != "completed" or c is None:
+        raise RuntimeError(f"the solo run did not complete: {w.status!r} {w.final_text!r} {w.errors}")
+    return c
+
+
+def read_ticks(path: Path, since: float) -> list:
+    out = []
+    if path.exists():
+        for line in path.read_text().splitlines():
+            try:
+                d = json.loads(line)
+            except ValueError:
+                continue
+            if d.get("what") == "watch_tick_cpu" and d.get("t", 0) >= since:
+                out.append(float(d["seconds"]))
+    return out
+
+
+async def room(args):
+    out_dir = ROOT / "test-artifacts"
+    out_dir.mkdir(exist_ok=True)
+    timings = out_dir / "bench_room_timings.jsonl"
+    timings.unlink(missing_ok=True)
+    for k in UNSET:
+        os.environ.pop(k, None)
+    preset_widgets = HEAVY if args.heavy else ()
+    pace = "As fast as it goes" if args.heavy else "Watch it learn"
+    proc, url = B.start_server("streamlit_app.py", timings, out_dir / "bench_room_server.log")
+    try:
+        solo_s = await solo(url, preset_widgets, args.timeout)
+        print(f"solo run (as fast as it goes): {solo_s:.2f} s of computing")
+        watchers = [Watcher(url, i) for i in range(args.sessions)]
+        for k in range(0, len(watchers), 5):  # open the pages a few at a time: opening is not what is measured
+            await asyncio.gather(*(w.open(preset_widgets) for w in watchers[k:k + 5]))
+        drawer = B.ProtocolSession(url, "draw", "drawer")
+        await drawer.open()
+        digits = B.load_digits(60)
+        strokes: list = []
+
+        cpu0, wall0 = B.cpu_seconds(proc.pid), time.time()
+        t0 = time.perf_counter()
+        deadline = t0 + args.timeout
+        draw_until = [deadline]
+        drawing = asyncio.ensure_future(_draw(drawer, digits, draw_until, strokes))
+        await asyncio.gather(*(w.start(pace) for w in watchers))
+        await asyncio.gather(*(w.watch(deadline) for w in watchers))
+        t_end = time.perf_counter()
+        cpu_room = B.cpu_seconds(proc.pid) - cpu0
+        draw_until[0] = 0
+        await drawing
+        for w in watchers:
+            await w.s.close()
+        await drawer.close()
+        ticks_cpu = read_ticks(timings, wall0)
+    finally:
+        B.stop_server(proc)
+
+    n = len(watchers)
+    ran = [w.running - w.started for w in watchers if w.running is not None]
+    first = [w.first_point - w.started for w in watchers if w.first_point is not None]
+    done = [w.finished - t0 for w in watchers if w.finished is not None]
+    completed = sum(w.status == "completed" for w in watchers)
+    errors = [e for w in watchers for e in w.errors] + [r.get("error") for r in strokes if not r.get("ok")]
+    draw_e2e = [r["e2e"] for r in strokes if r.get("ok")]
+    cores = os.cpu_count() or 1
+    bound = n * solo_s / cores
+    res = dict(
+        case="heavy (best preset, sample, as fast as it goes)" if args.heavy else "default (quick, Watch it learn)",
+        sessions=n, cores=cores, solo_compute_s=solo_s, completed=completed,
+        wait_running=dict(p50=B.pct(ran, 50), p95=B.pct(ran, 95), max=max(ran, default=None), n=len(ran)),
+        wait_first_point=dict(p50=B.pct(first, 50), p95=B.pct(first, 95), max=max(first, default=None),
+                              n=len(first)),
+        makespan_s=max(done) if len(done) == n else None, bound_s=bound,
+        makespan_over_bound=(max(done) / bound) if len(done) == n and bound > 0 else None,
+        server_cpu_s=cpu_room, server_cpu_per_run_s=cpu_room / n,
+        ticks=sum(w.ticks for w in watchers),
+        tick_cpu_ms=dict(p50=_ms(B.pct(ticks_cpu, 50)), p95=_ms(B.pct(ticks_cpu, 95)), n=len(ticks_cpu)),
+        tick_wall_ms=dict(p50=_ms(B.pct([t for w in watchers for t in w.tick_seconds], 50)),
+                          p95=_ms(B.pct([t for w in watchers for t in w.tick_seconds], 95))),
+        drawer=dict(strokes=len(strokes), answered=len(draw_e2e), p50_ms=_ms(B.pct(draw_e2e, 50)),
+                    p95_ms=_ms(B.pct(draw_e2e, 95))),
+        errors=len(errors), error_examples=errors[:3],
+    )
+    return res
+
+
+def _ms(x):
+    return None if x is None else 1000 * x
+
+
+async def _draw(s, digits, until, out):
+    rng = random.Random(1)
+    while time.perf_counter() < until[0]:
+        label, strokes, urls = digits[rng.randrange(len(digits))]
+        for k in range(len(strokes)):
+            if time.perf_counter() >= until[0]:
+                return
+            try:
+                t_pred, t_end, value = await s.stroke(strokes[:k + 1], urls[k])
+                out.append(dict(ok=t_pred is not None, e2e=t_pred))
+            except Exception as e:  # noqa: BLE001
+                out.append(dict(ok=False, error=f"{type(e).__name__}: {e}"[:200]))
+                return
+            await asyncio.sleep(rng.uniform(0.4, 1.0))
+        await asyncio.sleep(rng.uniform(1.0, 2.0))
+
+
+def report(r: dict, heavy: bool) -> None:
+    def f(x, unit="s", nd=2):
+        return "–" if x is None else f"{x:.{nd}f} {unit}"
+    print(f"\n== {r['case']}: {r['sessions']} sessions on {r['cores']} cores")
+    wr, wf = r["wait_running"], r["wait_first_point"]
+    print(f"wait to 'running'     p50 {f(wr['p50'])}  p95 {f(wr['p95'])}  max {f(wr['max'])}  ({wr['n']} of {r['sessions']})")
+    print(f"wait to first points  p50 {f(wf['p50'])}  p95 {f(wf['p95'])}  max {f(wf['max'])}  "
+          f"(target max {'5' if heavy else '3'} s)")
+    print(f"makespan              {f(r['makespan_s'])}  (bound {f(r['bound_s'])} = {r['sessions']} x "
+          f"{r['solo_compute_s']:.2f} s solo / {r['cores']} cores; ratio {f(r['makespan_over_bound'], 'x')}; "
+          f"target {'1.3x the bound' if heavy else 'every run within 30 s'})")
+    print(f"completed             {r['completed']} of {r['sessions']}")
+    print(f"server CPU            {f(r['server_cpu_s'], 'CPU-s', 1)} for the room, "
+          f"{f(r['server_cpu_per_run_s'], 'CPU-s')} per run" + ("" if heavy else " (target room <= 60 CPU-s)"))
+    tc, tw = r["tick_cpu_ms"], r["tick_wall_ms"]
+    print(f"watch ticks           {r['ticks']}: CPU per tick p50 {f(tc['p50'], 'ms', 1)} p95 {f(tc['p95'], 'ms', 1)}; "
+          f"round trip p50 {f(tw['p50'], 'ms', 0)} p95 {f(tw['p95'], 'ms', 0)}")
+    d = r["drawer"]
+    print(f"drawer                {d['answered']} of {d['strokes']} strokes answered, p50 {f(d['p50_ms'], 'ms', 0)} "
+          f"p95 {f(d['p95_ms'], 'ms', 0)} (target p95 < 150 ms)")
+    print(f"errors                {r['errors']} {r['error_examples'] or ''}")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sessions", type=int, default=30)
+    ap.add_argument("--heavy", action="store_true", help="the best preset on the sample, as fast as it goes")
+    ap.add_argument("--timeout", type=float, default=600.0, help="give the room up after this many seconds")
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args(argv)
+    if not 1 <= args.sessions <= MAX_SESSIONS:
+        ap.error(f"--sessions must be 1 to {MAX_SESSIONS}")
+    r = asyncio.run(room(args))
+    report(r, args.heavy)
+    path = args.json or ROOT / "test-artifacts" / f"bench_room{'_heavy' if args.heavy else ''}.json"
+    path.write_text(json.dumps(r, indent=2))
+    print(f"results: {path}")
+
+
+if __name__ == "__main__":
+    main()
