@@ -45,9 +45,12 @@ def fmt_pct(x, digits=1) -> str:
 
 
 def format_duration(seconds) -> str:
-    """12.3 -> '12 s', 75 -> '1 min 15 s', None -> '–'."""
+    """0.14 -> '0.1 s', 12.3 -> '12 s', 75 -> '1 min 15 s', None -> '–' (tenths under 10 s: a run that
+    computed for a fraction of a second does not read '0 s')."""
     if seconds is None or not np.isfinite(seconds):
         return "–"
+    if seconds < 9.95:
+        return f"{max(seconds, 0.0):.1f} s"
     s = int(round(seconds))
     if s < 60:
         return f"{s} s"
@@ -104,8 +107,9 @@ def model_picker(key: str = "model_choice_widget", label: str = "Model") -> None
     st.radio(label, list(options), format_func=options.get, key=key, horizontal=True, on_change=_changed)
 
 
-def sidebar() -> None:
-    """Current model and data source, on every page; a live line while a run trains."""
+def sidebar(page=None) -> None:
+    """Current model and data source, on every page; a live line while a run trains (not on the Train
+    page, whose own live view shows the run: one ticking view per person is what a room can afford)."""
     s = state()
     with st.sidebar:
         _version_warning()
@@ -119,7 +123,7 @@ def sidebar() -> None:
             st.caption(("Yours · " if kind == "yours" else "") + m["origin"])
         st.markdown("#### Data")
         st.caption(data_label(s["data_source"]))
-        _run_status()
+        _run_status(ticks=getattr(page, "url_path", None) != "train")
         presenter_toggle()
         _about()
 
@@ -156,11 +160,11 @@ def _version_warning():
         st.toast(text, icon=":material/warning:", duration="long")
 
 
-def _run_status():
+def _run_status(ticks: bool = True):
     w = state()["worker"]
     if w is None:
         return
-    live = not w.done
+    live = not w.done and ticks
 
     save = state().get("board_save")
     save = save if save is not None and save.run_id == w.id else None
@@ -195,7 +199,6 @@ _CSS = """
 .st-key-train-progress [data-testid="stMetricValue"] { font-size: 2.2rem; }
 /* 28x28 digits are sent as they are and enlarged by the browser, pixel for pixel */
 .st-key-draw-seen img, .st-key-digits img { image-rendering: pixelated; }
-.st-key-draw-canvas { padding-top: 2.2rem; } /* room for the canvas toolbar that floats above it */
 /* Long labels wrap instead of ending in "..." */
 [data-testid="stWidgetLabel"] [data-testid="stMarkdownContainer"], .stCheckbox [data-testid="stMarkdownContainer"] {
   overflow: visible; white-space: normal; text-overflow: clip; }
