@@ -39,6 +39,9 @@ def live(tmp_path_factory):
 def test_bombs_at_once_cost_little_and_every_uploader_is_told(live):
     bb, proc, url = live
     L = bb.L
+    if not bb.PeakRSS(proc.pid).reset():  # sampling RSS every few ms would miss a short peak
+        pytest.skip("the kernel's peak RSS (VmHWM) cannot be reset here (/proc/<pid>/clear_refs): "
+                    "the memory bound this test claims cannot be measured")
     kinds = bb.bombs() * 2
 
     async def scenario():
@@ -47,16 +50,8 @@ def test_bombs_at_once_cost_little_and_every_uploader_is_told(live):
         ups = [bb.Uploader(url, f"up{i}") for i in range(len(kinds))]
         await asyncio.gather(*(u.open() for u in ups))
         peak = bb.PeakRSS(proc.pid)
-        exact = peak.reset()
+        assert peak.reset(), "the server's peak RSS could be reset before, not now"
         base = L.rss_mb(proc.pid)
-        samples = []
-
-        async def sample():  # only needed where the high-water mark cannot be reset
-            while True:
-                samples.append(L.rss_mb(proc.pid))
-                await asyncio.sleep(0.05)
-
-        sampler = asyncio.ensure_future(sample())
         digits = L.load_digits(4)
         strokes: list = []
 
@@ -69,8 +64,7 @@ def test_bombs_at_once_cost_little_and_every_uploader_is_told(live):
                     await asyncio.sleep(rng.uniform(0.1, 0.3))
 
         seen, _ = await asyncio.gather(asyncio.gather(*(u.upload(files) for u, (_, files) in zip(ups, kinds))), draw())
-        sampler.cancel()
-        rss_peak = peak.peak_mb() if exact else max(samples)
+        rss_peak = peak.peak_mb()
         for s in [drawer] + [u.s for u in ups]:
             await s.close()
         return base, rss_peak, seen, strokes
