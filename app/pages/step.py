@@ -204,7 +204,11 @@ def show_step(r, net):
     if len(losses) > 1:
         df = pd.DataFrame({"step": losses["step"], "loss": losses["before"],
                            "loss_smooth": metrics.smoothed(losses["before"].to_numpy(), 0.8)})
-        st.vega_lite_chart(df, charts.scaled(charts.loss_chart_spec(height=220), ui.scale()), width="stretch")
+        st.markdown("**The loss on each step's batch**, before the step (grey), and smoothed (pink)")
+        spec = charts.loss_chart_spec(height=220)
+        spec.pop("title")  # said above: a Vega title is cut at the top of the chart's box here
+        spec["layer"][0]["encoding"]["x"]["axis"].update(format="d", tickMinStep=1)  # whole steps
+        st.vega_lite_chart(df, charts.scaled(spec, ui.scale()), width="stretch")
 
     st.subheader("The gradient, layer by layer")
     g1 = r.grads["W1"]
@@ -336,7 +340,7 @@ def lit_units():
     v = lit(net, img)
     H = net.sizes[1]
     cols = 16 if H <= 256 else 40
-    cell = 28 if H <= 256 else 14
+    cell = round((28 if H <= 256 else 14) * ui.scale())  # bigger squares on a projector
     a1 = v["A1"]
     with right.container(horizontal=True, gap="medium"):
         with st.container(width=int(180 * ui.scale())):
@@ -373,7 +377,7 @@ def lit_units():
     hm = hm.copy()
     hm[y0:y0 + cell, x0:x0 + 3] = hm[y0:y0 + cell, x0 + cell - 3:x0 + cell] = 0
     hm[y0:y0 + 3, x0:x0 + cell] = hm[y0 + cell - 3:y0 + cell, x0:x0 + cell] = 0
-    grid_box.image(hm, width=int(hm.shape[1] * ui.scale()), caption=f"Framed: unit {unit}")
+    grid_box.image(hm, width="content", caption=f"Framed: unit {unit}")  # its own width, at most the screen's
     vw = plots.symmetric_scale(net.params["W1"])
     vp = plots.symmetric_scale(ev["product"], 100.0)
     with st.container(key="lit-unit"):

@@ -245,3 +245,46 @@ def test_a_paused_runs_network_is_stepped_as_a_copy(app):
     app.goto("Train")  # the run itself did not move: stepping works on a copy
     assert app.progress() == paused
     assert not app.exceptions() and not app.error_boxes()
+
+
+def draw_seven(app) -> None:
+    """A 7 on the canvas; drawn again if the stroke left no ink (the page was still moving under it)."""
+    for _ in range(3):
+        app.canvas().scroll_into_view_if_needed()
+        app.wait_laid_out()
+        ink = app.ink()
+        app.stroke([(120, 50), (200, 50), (130, 240)], preprocess.CANVAS_SIZE)
+        if app._wait_ink_above(ink):  # polls the drawing layer for a few seconds
+            return
+    raise AssertionError("three strokes left no ink on the canvas")
+
+
+OVERFLOW_JS = """() => { const W = document.documentElement.clientWidth, out = [];
+  for (const e of document.querySelectorAll('[data-testid="stMain"] *')) {
+    const r = e.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0 && r.right > W + 1)
+      out.push(`${e.tagName}.${String(e.className).slice(0, 50)} right=${Math.round(r.right)} > ${W}`); }
+  return out.slice(0, 8); }"""
+
+
+@pytest.mark.parametrize("size", ["390x844", "1366x768", "1920x1080-present"])
+def test_nothing_is_cut_off_on_a_phone_a_laptop_or_a_projector(browser, app_url, size):
+    from .appdriver import AppDriver
+
+    w, h = (int(v) for v in size.split("-")[0].split("x"))
+    phone = w < 640
+    context = browser.new_context(viewport={"width": w, "height": h}, is_mobile=phone, has_touch=phone)
+    context.set_default_timeout(60_000)
+    try:
+        app = AppDriver(context.new_page(), app_url, touch=phone)
+        app.page.goto(f"{app.base}/step" + ("?present=1" if size.endswith("present") else ""))
+        app.page.locator(f"{MAIN} h1", has_text="Step inside").wait_for(timeout=ANSWER_TIMEOUT)
+        app.wait_idle()
+        press(app, "Step x10", r"Step 10 · sgd")
+        draw_seven(app)
+        app.page.locator(".st-key-h2h-maps-0").wait_for(timeout=ANSWER_TIMEOUT)
+        app.wait_laid_out()
+        assert app.page.evaluate(OVERFLOW_JS) == []
+        assert not app.exceptions() and not app.error_boxes()
+    finally:
+        context.close()
