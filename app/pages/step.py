@@ -69,6 +69,7 @@ def _sources() -> dict:
     return out
 
 
+ready = False  # the settings below went through: there is a stepper for them
 with ui.show_errors("setting up the steps"):
     sources = _sources()
     if s.get("step_source") not in sources:
@@ -79,7 +80,8 @@ with ui.show_errors("setting up the steps"):
     opt = c2.selectbox("Optimizer", list(OPTIMIZERS), key="step_opt",
                        help="SGD shows the rule plainly: the update is exactly −lr × the gradient.")
     lr = c3.number_input("Learning rate", min_value=1e-5, max_value=10.0, value=0.1, format="%g", key="step_lr",
-                         help="Change it between steps, or step back and try the same batch again with another.")
+                         help="Change it between steps, or step back and try the same batch again with another. "
+                              "SGD: about 0.1; Adam: about 0.001.")
     bs = c4.selectbox("Batch size", BATCHES, index=BATCHES.index(16), key="step_bs")
     arrays = session.get_arrays_with_progress(s["data_source"])
     label, token, make = sources[src]
@@ -90,6 +92,7 @@ with ui.show_errors("setting up the steps"):
                                                                   optimizer=opt, lr=float(lr), batch_size=int(bs)),
                                      last=None, losses=[], note="")
     held["stepper"].lr, held["stepper"].batch_size = float(lr), min(int(bs), len(arrays.y_train))
+    ready = True
 
 
 def _drawing(always: bool = False):
@@ -184,7 +187,8 @@ def show_step(r, net):
     m[0].metric("Step", r.step)
     m[1].metric("Loss before", f"{r.loss_before:.4f}")
     m[2].metric("Loss after", f"{r.loss_after:.4f}", f"{r.loss_after - r.loss_before:+.4f}", delta_color="inverse")
-    m[3].metric("Batch right", f"{int((r.pred_before == r.y).sum())} → {int((r.pred_after == r.y).sum())} of {len(r.y)}")
+    right = (int((r.pred_before == r.y).sum()), int((r.pred_after == r.y).sum()))
+    m[3].metric("Batch right", f"{right[0]} → {right[1]} of {len(r.y)}")
     with st.container(key="step-exact"):
         st.caption(f"Exact: loss before {r.loss_before:.6f}, after {r.loss_after:.6f} on this batch (mean "
                    f"cross-entropy: the engine's forward_backward, then the same batch through the new weights).")
@@ -277,7 +281,7 @@ def show_step(r, net):
 
 
 with ui.show_errors("stepping"):
-    if "step_held" in s:
+    if ready:
         stepping()
 
 
@@ -357,13 +361,15 @@ def lit_units():
         r = s["step_held"]["last"] if "step_held" in s else None
         if r is not None and r.index[0] == -1:  # the effect shown where it was pressed, too
             t = int(r.y[0])
-            st.caption(f"Step {r.step}: {100 * r.probs_before[0, t]:.1f} % → {100 * r.probs_after[0, t]:.1f} % for {t}.")
+            st.caption(f"Step {r.step}: {100 * r.probs_before[0, t]:.1f} % → {100 * r.probs_after[0, t]:.1f} % "
+                       f"for {t}.")
     if step_on:  # the network changes: the whole page shows the step
         _press("one", with_drawing=True)
         s["lit_init"] = s.get("lit_strokes")
         st.rerun(scope="app")
     st.markdown(f"**Hidden layer**: {H} units, left to right and top to bottom ({cols} a row), as deep red as "
-                f"they are active. {int((a1 > 0).sum())} of {H} are active; the strongest reaches {float(a1.max()):.3g}.")
+                f"they are active. {int((a1 > 0).sum())} of {H} are active; the strongest reaches "
+                f"{float(a1.max()):.3g}.")
     grid_box = st.empty()
     order = np.argsort(-a1, kind="stable")
     unit = st.selectbox("Look at one hidden unit (most active first)", [int(u) for u in order], key="lit_unit",
