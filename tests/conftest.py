@@ -39,8 +39,8 @@ if settings is not None:
     settings.load_profile(HYPOTHESIS_PROFILE)
 
 # ------------------------------------------------------------------------------------------ tiers
-SERVICE_FIXTURES = {"pg_server", "cluster"}           # a PostgreSQL of its own; the HAProxy cluster
-LIVE_FIXTURES = {"server", "live", "cluster", "app_url"}  # fixtures that start `streamlit run`
+SERVICE_FIXTURES = {"pg_server", "_module_cluster", "own_cluster"}  # a PostgreSQL of its own; the HAProxy cluster
+LIVE_FIXTURES = {"server", "live", "_module_cluster", "own_cluster", "app_url"}  # fixtures that start `streamlit run`
 
 
 BROWSER_DIR = Path(__file__).resolve().parent / "browser"
