@@ -340,6 +340,7 @@ def lit_units():
         return
     if net.n_layers < 2:
         right.warning(f"{net.architecture} has no hidden layer: nothing lights up between the pixels and the answer.")
+        head_to_head(net, img)
         return
     v = lit(net, img)
     H = net.sizes[1]
