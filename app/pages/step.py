@@ -291,6 +291,13 @@ st.markdown("Draw a digit: the network you are stepping above reads it. Each squ
             "unit, as deep red as it is active for this drawing.")
 try:
     from streamlit_drawable_canvas import st_canvas
+
+    from app import canvas as draw_canvas
+
+    # The Draw page's fix, for this canvas too: the component's own toolbar floats invisibly over the canvas,
+    # and on a touch screen a tap in its top-right corner erased the drawing (app/canvas.py).
+    if hasattr(draw_canvas, "_ensure_no_toolbar"):
+        draw_canvas._ensure_no_toolbar()
 except Exception:  # noqa: BLE001 - an untested Streamlit may break the component's import: say so, no traceback
     st_canvas = None
     st.error("The drawing canvas could not load: reinstall the tested versions "
