@@ -108,6 +108,12 @@ def test_x10_then_step_back_then_step_again_takes_the_same_step(app, sample):
     text = press(app, "Step", r"Step 2 · sgd")
     assert app.metric_value("Step") == "2"
     assert shown_losses(text) == pytest.approx((ten[0].loss_before, ten[0].loss_after), abs=1e-6)
+
+    # Keep these weights: the stepped network becomes the session's model, the one every page uses
+    app.button("Keep these weights").click()
+    app.page.locator('[data-testid="stSidebarUserContent"]', has_text="stepped 2 times").wait_for(
+        timeout=ANSWER_TIMEOUT)
+    assert "784-128-10" in app.sidebar_text()
     assert not app.exceptions() and not app.error_boxes()
 
 
