@@ -105,7 +105,7 @@ def _drawing(always: bool = False):
 
 
 def _press(action: str, with_drawing: bool = False) -> None:
-    """Button callbacks: they run before the fragment redraws, so what it shows is already the new state."""
+    """Button callback: it runs before the page's rerun, so the page shows the new state at once."""
     held = s["step_held"]
     stepper = held["stepper"]
     try:
