@@ -62,6 +62,16 @@ def reclaim(began: float) -> None:
         session_runs().add(w)
 
 
+# Up to this many runs going on in the server, the live views tick at their own pace; beyond it they slow
+# down in proportion, so that watching stays a small share of the cores however many watch (docs/serving.md).
+FULL_RATE_RUNS = 8
+
+
+def tick_every(seconds: float) -> float:
+    """How often a live view that would tick every ``seconds`` does, with the runs going on in this server."""
+    return seconds * max(1.0, len(worker.running_workers()) / FULL_RATE_RUNS)
+
+
 def running():
     """The session's worker if it has one that is not finished."""
     w = state()["worker"]

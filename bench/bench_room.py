@@ -31,6 +31,7 @@ import json
 import os
 import random
 import re
+import signal
 import sys
 import time
 from pathlib import Path
@@ -51,8 +52,9 @@ HEAVY = [("Recipe", "string_value", "best")]  # the preset's on_change fills the
 class Watcher:
     """One person: opens Train, presses Start, then watches until the run ends."""
 
-    def __init__(self, url: str, i: int):
+    def __init__(self, url: str, i: int, slowest: float = 0.0):
         self.s = B.ProtocolSession(url, "train", f"watcher{i}")
+        self.slowest = slowest  # tick no more often than this (0: as the page asks): a control, not a browser
         self.started = self.running = self.first_point = self.finished = None
         self.status, self.step = "", 0
         self.ticks, self.tick_seconds, self.errors = 0, [], []
@@ -99,7 +101,7 @@ class Watcher:
                 continue
             now = time.perf_counter()
             for fid, every in list(self.s.auto_reruns.items()):
-                due.setdefault(fid, now + every)
+                due.setdefault(fid, now + max(every, self.slowest))
             fid = min((f for f in due if f in self.s.auto_reruns), key=due.get)
             await asyncio.sleep(max(0.0, due[fid] - time.perf_counter()))
             t0 = time.perf_counter()
@@ -111,7 +113,7 @@ class Watcher:
             t1 = time.perf_counter()
             self.ticks += 1
             self.tick_seconds.append(t1 - t0)
-            due[fid] = t1 + self.s.auto_reruns.get(fid, 1.0)
+            due[fid] = t1 + max(self.s.auto_reruns.get(fid, 1.0), self.slowest)
             for f in list(due):
                 if f not in self.s.auto_reruns:
                     due.pop(f)
@@ -167,7 +169,7 @@ async def room(args):
     try:
         solo_s = await solo(url, preset_widgets, args.timeout)
         print(f"solo run (as fast as it goes): {solo_s:.2f} s of computing")
-        watchers = [Watcher(url, i) for i in range(args.sessions)]
+        watchers = [Watcher(url, i, args.tick_at_most) for i in range(args.sessions)]
         for k in range(0, len(watchers), 5):  # open the pages a few at a time: opening is not what is measured
             await asyncio.gather(*(w.open(preset_widgets) for w in watchers[k:k + 5]))
         drawer = B.ProtocolSession(url, "draw", "drawer")
@@ -183,12 +185,14 @@ async def room(args):
         await asyncio.gather(*(w.start(pace) for w in watchers))
         await asyncio.gather(*(w.watch(deadline) for w in watchers))
         t_end = time.perf_counter()
+        for w in watchers:
+            if w.finished is None:
+                print(f"{w.s.name} did not finish: {w.status} step {w.step}, ticking {w.s.auto_reruns}, "
+                      f"errors {w.errors[:2]}")
         cpu_room = B.cpu_seconds(proc.pid) - cpu0
         draw_until[0] = 0
         await drawing
-        for w in watchers:
-            await w.s.close()
-        await drawer.close()
+        await asyncio.gather(*(w.s.close() for w in watchers), drawer.close())  # each may wait out its close
         ticks_cpu = read_ticks(timings, wall0)
     finally:
         B.stop_server(proc)
@@ -271,10 +275,13 @@ def main(argv=None):
     ap.add_argument("--sessions", type=int, default=30)
     ap.add_argument("--heavy", action="store_true", help="the best preset on the sample, as fast as it goes")
     ap.add_argument("--timeout", type=float, default=600.0, help="give the room up after this many seconds")
+    ap.add_argument("--tick-at-most", type=float, default=0.0, metavar="SECONDS",
+                    help="a control: watchers rerun the live views at most this often (default: as the page asks)")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
     if not 1 <= args.sessions <= MAX_SESSIONS:
         ap.error(f"--sessions must be 1 to {MAX_SESSIONS}")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # `timeout` or a kill: the finally stops the server
     r = asyncio.run(room(args))
     report(r, args.heavy)
     path = args.json or ROOT / "test-artifacts" / f"bench_room{'_heavy' if args.heavy else ''}.json"

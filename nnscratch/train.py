@@ -11,6 +11,7 @@ import numpy as np
 
 from . import checks
 from .errors import ConfigError, TrainingDiverged
+from .status import COMPLETED, DIVERGED, RUNNING, STOPPED
 from .optim import SCHEDULES, lr_at, make_optimizer
 from .recipe import Recipe, steps_per_epoch
 
@@ -37,7 +38,7 @@ class History:
         self.rows = []
         self.total_steps = total_steps
         self.steps_per_epoch = steps_per_epoch
-        self.status = "running"  # then "completed", "stopped" or "diverged"
+        self.status = RUNNING  # then COMPLETED, STOPPED or DIVERGED
 
     def __len__(self):
         return len(self.rows)
@@ -122,7 +123,7 @@ def fit(net, X, y, *, epochs=None, steps=None, batch_size=Recipe.batch_size, opt
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(total):
             if stop_event is not None and stop_event.is_set():
-                history.status = "stopped"
+                history.status = STOPPED
                 return history
             if pause_event is not None and pause_event.is_set():
                 t0 = time.perf_counter()
@@ -130,7 +131,7 @@ def fit(net, X, y, *, epochs=None, steps=None, batch_size=Recipe.batch_size, opt
                     time.sleep(0.02)
                 paused_for += time.perf_counter() - t0
                 if stop_event is not None and stop_event.is_set():
-                    history.status = "stopped"
+                    history.status = STOPPED
                     return history
 
             i = step % per_epoch
@@ -149,7 +150,7 @@ def fit(net, X, y, *, epochs=None, steps=None, batch_size=Recipe.batch_size, opt
             if not loss < DIVERGED_LOSS:  # also catches NaN
                 for k in net.params:
                     net.params[k][...] = snapshot[k]
-                history.status = "diverged"
+                history.status = DIVERGED
                 err = TrainingDiverged(step + 1, lr, loss)
                 err.history = history
                 raise err
@@ -180,7 +181,7 @@ def fit(net, X, y, *, epochs=None, steps=None, batch_size=Recipe.batch_size, opt
             history.rows.append(row)
             if callback is not None:
                 callback(row)
-    history.status = "completed"
+    history.status = COMPLETED
     return history
 
 

@@ -35,14 +35,10 @@ from .data.splits import TrainingArrays
 from .errors import NNScratchError, TrainingDiverged
 from .limiter import SlotLimiter, get_limiter
 from .recipe import Recipe
+from .status import COMPLETED, DIVERGED, ERROR, FINAL_STATES, PAUSED, QUEUED, RUNNING, STOPPED  # noqa: F401 - the app reads them here
 from .train import fit, steps_per_epoch
 
 log = logging.getLogger(__name__)
-
-# Worker states. "queued" waits for a slot; the last four are final.
-QUEUED, RUNNING, PAUSED = "queued", "running", "paused"
-COMPLETED, STOPPED, DIVERGED, ERROR = "completed", "stopped", "diverged", "error"
-FINAL_STATES = (COMPLETED, STOPPED, DIVERGED, ERROR)
 
 _STARTED: "weakref.WeakSet[TrainingWorker]" = weakref.WeakSet()  # every started run of this process
 # "Watch it learn": a run that computes faster than this is stretched to about this many seconds.
@@ -326,7 +322,7 @@ class TrainingWorker:
                              y_val=a.y_val if len(a.y_val) else None, callback=self._on_row,
                              stop_event=self._stop, **self.recipe.fit_kwargs())
             status = hist.status
-            if status == "stopped" or (status != COMPLETED and self._stop.is_set()):
+            if status == STOPPED or (status != COMPLETED and self._stop.is_set()):
                 status = STOPPED
             self._finish_model(status)
             self._set(status if status in FINAL_STATES else COMPLETED)

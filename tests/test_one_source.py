@@ -90,7 +90,7 @@ def test_data_kinds_are_the_kinds_module():
     assert list(session.DATA_CHOICES) == [kinds.SAMPLE, kinds.MNIST, kinds.UPLOAD]
     for kind in (kinds.UPLOAD, kinds.PATH):  # "sample" and "mnist" are also load_mnist's names in docs
         assert _spelled(kind, where=("nnscratch", "app"), exact=True,
-                        allowed={"nnscratch/data/kinds.py", "app/pages/train.py", "app/runs.py"}) == [], kind
+                        allowed={"nnscratch/data/kinds.py"}) == [], kind
 
 
 def test_the_parse_memory_bound_is_one_number_from_the_limits():
@@ -102,16 +102,15 @@ def test_the_parse_memory_bound_is_one_number_from_the_limits():
     assert uploads.MAX_UPLOAD_MB == limits.MAX_UPLOAD_MB
 
 
-# ---- run statuses: the constants block at the top of nnscratch/worker.py --------------------------------
+# ---- run statuses: nnscratch/status.py --------------------------------------------------------------------
 
-def test_statuses_are_spelled_only_in_the_workers_table():
+def test_statuses_are_spelled_only_in_their_table():
     statuses = (worker.QUEUED, worker.RUNNING, worker.PAUSED, worker.COMPLETED, worker.STOPPED, worker.DIVERGED)
     assert set(worker.FINAL_STATES) == {worker.COMPLETED, worker.STOPPED, worker.DIVERGED, worker.ERROR}
     from nnscratch.store.records import STATUSES
     assert set(STATUSES) == set(worker.FINAL_STATES) - {worker.ERROR}
-    # "error" is left out: it is also an everyday word (a save message's kind). nnscratch/train.py's History
-    # sits below the worker (which imports it), and app/pages/train.py + app/runs.py are being reworked.
-    allowed = {"nnscratch/worker.py", "nnscratch/train.py", "app/pages/train.py", "app/runs.py"}
+    # "error" is left out: it is also an everyday word (a save message's kind).
+    allowed = {"nnscratch/status.py"}
     for status in statuses:
         assert _spelled(status, where=("nnscratch", "app"), exact=True, allowed=allowed) == [], status
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app import board, charts, runs, session, timing, ui, uploads
 from nnscratch import worker
+from nnscratch.data import kinds
 from nnscratch.errors import NNScratchError
 from nnscratch.recipe import CHOICES, PRESETS, Recipe
 
@@ -17,6 +18,10 @@ FIELDS = dict(hidden="f_hidden", activation="f_activation", init="f_init", optim
               schedule="f_schedule", batch_size="f_batch", full_batch="f_full_batch", epochs="f_epochs",
               weight_decay="f_wd", seed="f_seed", augment="f_augment")
 PRESET_NAMES = list(PRESETS)
+# How often the live views tick while a few runs go on: the numbers 2.5 times a second (0.4 s, not 0.5: with
+# the time a redraw takes, 0.5 s gave 1.98 updates a second, under the "moves at least twice a second" a
+# watching person needs), the curves once a second.
+NUMBERS_EVERY, CURVES_EVERY = 0.4, 1.0
 STOP_WAIT_S = 1.0  # Stop waits this long for the run to end (within one step); after that the live panel catches up
 # How fast a run goes: stretched so a room can watch it, or the machine's full speed.
 PACES = {"watch": f"Watch it learn (about {worker.WATCH_SECONDS:.0f} s)", "fast": "As fast as it goes"}
@@ -107,9 +112,9 @@ s["data_source_widget"] = s["data_source"]
 dcol1.radio("Training data", list(session.DATA_CHOICES), format_func=session.DATA_CHOICES.get,
             key="data_source_widget", on_change=_data_changed)
 with dcol2:
-    if s["data_source"] == "upload":
+    if s["data_source"] == kinds.UPLOAD:
         st.fragment(run_every=0.5 if s.get("upload_job") is not None else None)(upload_box)()
-    elif s["data_source"] == "mnist":
+    elif s["data_source"] == kinds.MNIST:
         st.caption("Loaded once for everyone on this server. The first load may download about 11 MB "
                    "(or reads the local cache); offline, use the built-in sample.")
     else:
@@ -158,7 +163,7 @@ if submitted:
             if errors:
                 st.error("Please fix: " + "; ".join(errors), icon=":material/front_hand:")
             else:
-                runs.start(recipe, arrays, s["upload_name"] if source == "upload" else arrays.source,
+                runs.start(recipe, arrays, s["upload_name"] if source == kinds.UPLOAD else arrays.source,
                            pace=worker.WATCH_SECONDS if s["f_pace"] == "watch" else None)
                 # no second run of the page: the run is drawn below and in the sidebar, both after this
                 # (thirty people pressing Start at once cost the server one page run each, not two)
@@ -174,7 +179,7 @@ def _controls(w, snap):
         if b1.button("Resume", icon=":material/play_arrow:", key="btn_resume", width="stretch"):
             w.resume()
             st.rerun(scope="fragment")
-    elif b1.button("Pause", icon=":material/pause:", key="btn_pause", width="stretch", disabled=snap["status"] == worker.QUEUED):
+    elif b1.button("Pause", icon=":material/pause:", key="btn_pause", width="stretch"):
         w.pause()
         st.rerun(scope="fragment")
     if b2.button("Stop", icon=":material/stop:", key="btn_stop", width="stretch"):
@@ -265,24 +270,32 @@ else:
     live = not w.done
     st.radio("x axis", ["steps", "epochs"], horizontal=True, key="chart_x")
 
-    # Two live views, each rerun on its own: the numbers 2.5 times a second (0.4 s, not 0.5: with the time a
-    # redraw takes, 0.5 s gave 1.98 updates a second, under the "moves at least twice a second" a watching
-    # room needs), the curves, which cost the most to send, once a second.
-    @st.fragment(run_every=0.4 if live else None)
+    # Two live views, each rerun on its own: the numbers, and the curves, which cost the most to send; the
+    # buttons between them do not tick.
+    # In a full room both slow down (runs.tick_every); a page run sets the pace, and a view whose pace is
+    # far from the room's asks for one.
+    numbers_every, curves_every = runs.tick_every(NUMBERS_EVERY), runs.tick_every(CURVES_EVERY)
+
+    @st.fragment(run_every=numbers_every if live else None)
     def live_numbers():
         cpu0 = time.thread_time()
         runs.reclaim(time.perf_counter())  # ticks while the run is live, also after the browser reconnected
-        snap = w.snapshot()
-        _progress(w, snap, _history(w))
-        if not w.done:
-            _controls(w, snap)
-        elif live:  # it just finished: one full rerun adopts the model and updates the sidebar
+        _progress(w, w.snapshot(), _history(w))
+        if live and w.done:  # it just finished: one full rerun adopts the model and updates the sidebar
             st.rerun()
-        else:
-            _final(w, snap)
+        if live and not 2 / 3 < runs.tick_every(NUMBERS_EVERY) / numbers_every < 3 / 2:
+            st.rerun()  # the room grew or emptied: a page run picks the new pace
         timing.record("watch_tick_cpu", time.thread_time() - cpu0)  # bench/bench_room.py reads it
 
-    @st.fragment(run_every=1.0 if live else None)
+    @st.fragment  # not ticking: the buttons rerun it when pressed, a page run when the run ends
+    def run_controls():
+        snap = w.snapshot()
+        if not w.done:
+            _controls(w, snap)
+        else:
+            _final(w, snap)
+
+    @st.fragment(run_every=curves_every if live else None)
     def live_curves():
         cpu0 = time.thread_time()
         df = _history(w)
@@ -301,6 +314,7 @@ else:
 
     with ui.show_errors("showing the run"):
         live_numbers()
+        run_controls()
         live_curves()
 
 # ------------------------------------------------------------------------------------------- model files

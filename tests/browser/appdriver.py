@@ -18,7 +18,7 @@ ARTIFACTS = ROOT / "test-artifacts"  # screenshots and logs of failed browser te
 
 # Sidebar title -> URL path (st.Page url_path in streamlit_app.py).
 PAGES = {"Home": "home", "Train": "train", "Weights": "weights", "Draw": "draw", "Evaluate": "evaluate",
-         "How it works": "how-it-works", "Class": "class", "My drawings": "my-drawings"}
+         "Step inside": "step", "How it works": "how-it-works", "Class": "class", "My drawings": "my-drawings"}
 ANSWER_TIMEOUT = 60_000  # ms: a stroke's answer, a page switch, a rerun
 # The Train form's Pace radio (app/pages/train.py PACES): tests run with the pace off unless it is what they test.
 PACES = {"fast": "As fast as it goes", "watch": re.compile(r"^Watch it learn")}

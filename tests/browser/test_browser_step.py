@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import nnscratch
+from nnscratch.checkpoint import SHIPPED_MODEL_PATH
 from nnscratch.data.splits import prepare_arrays
 from nnscratch.drawing import preprocess
 from nnscratch.inside import lit, pixel_evidence, unit_evidence
@@ -169,7 +170,7 @@ def test_every_unit_lit_for_a_drawing_and_stepping_on_it(app, sample):
     app.page.locator(".st-key-step-batch").get_by_text("drawing · 7:").wait_for(timeout=ANSWER_TIMEOUT)
 
     # Head to head: the stepped network (A) and the pretrained one (B) on the same drawing
-    shipped = nnscratch.Network.load(ROOT / "models" / "mnist_mlp.npz")
+    shipped = nnscratch.Network.load(SHIPPED_MODEL_PATH)
     answers = []
     for name, net in (("A", stepper.net), ("B", shipped)):
         probs = net.predict_proba(img.reshape(1, 784))[0]
@@ -200,7 +201,7 @@ def test_a_confusion_cell_shows_exactly_its_examples_with_their_probabilities(ap
     from nnscratch import metrics
     from nnscratch.inside import confusion_cell
 
-    net = nnscratch.Network.load(ROOT / "models" / "mnist_mlp.npz")  # the pretrained model a fresh session uses
+    net = nnscratch.Network.load(SHIPPED_MODEL_PATH)  # the pretrained model a fresh session uses
     probs = net.predict_proba(sample.X_test)
     pred = probs.argmax(axis=1)
     y = sample.y_test

@@ -11,8 +11,8 @@ import time
 
 from .appdriver import png_hash, record
 
-LIVE_EPOCHS = 30        # quick preset with more epochs: long enough to see it live and pause it (8 took only 3 s
-                        # on a quiet machine once the engine got faster: too short to watch four chart updates)
+LIVE_EPOCHS = 150       # quick preset, as fast as it goes: long enough (several seconds) to see the curves change
+                        # four times (they redraw once a second) and to pause it
 HOLD_SECONDS = 3.0      # how long a paused run is watched for not moving
 # Stop -> the worker's end, measured by the app itself (the Stop handler times w.stop() to the thread's
 # end and shows it): the worker stops within one step (a few ms for the quick preset) and then measures
