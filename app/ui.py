@@ -169,7 +169,9 @@ def _run_status(ticks: bool = True):
     save = state().get("board_save")
     save = save if save is not None and save.run_id == w.id else None
 
-    @st.fragment(run_every=1.0 if live else (3.0 if save is not None and save.waiting else None))
+    waiting = save is not None and save.waiting
+
+    @st.fragment(run_every=1.0 if live else (3.0 if waiting else None))
     def status_line():
         runs.reclaim(time.perf_counter())  # ticks while a run is live, also after the browser reconnected
         snap = w.snapshot()
@@ -185,6 +187,8 @@ def _run_status(ticks: bool = True):
             saved = save.status() if save is not None else None
             if saved:
                 {"ok": st.caption, "wait": st.warning, "error": st.error}[saved[0]](saved[1])
+            if waiting and not save.waiting:  # saved at last: one page run stops this line's ticking
+                st.rerun()
 
     st.markdown("#### Training")
     status_line()

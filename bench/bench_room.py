@@ -94,8 +94,8 @@ class Watcher:
         last full rerun came), or the deadline."""
         due = {}
         while time.perf_counter() < deadline:
-            if self.finished is not None and not self.s.auto_reruns:
-                return
+            if self.finished is not None and (self.final_text or not self.s.auto_reruns):
+                return  # the run has ended and its page says how
             if not self.s.auto_reruns:
                 await asyncio.sleep(0.2)
                 continue
@@ -204,6 +204,10 @@ async def room(args):
     completed = sum(w.status == "completed" for w in watchers)
     errors = [e for w in watchers for e in w.errors] + [r.get("error") for r in strokes if not r.get("ok")]
     draw_e2e = [r["e2e"] for r in strokes if r.get("ok")]
+    # the strokes sent while the room's Start presses were still being answered, and the rest
+    burst_end = max((w.running for w in watchers if w.running is not None), default=t0)
+    in_burst = [r["e2e"] for r in strokes if r.get("ok") and r["at"] < burst_end]
+    after = [r["e2e"] for r in strokes if r.get("ok") and r["at"] >= burst_end]
     cores = os.cpu_count() or 1
     bound = n * solo_s / cores
     res = dict(
@@ -220,7 +224,9 @@ async def room(args):
         tick_wall_ms=dict(p50=_ms(B.pct([t for w in watchers for t in w.tick_seconds], 50)),
                           p95=_ms(B.pct([t for w in watchers for t in w.tick_seconds], 95))),
         drawer=dict(strokes=len(strokes), answered=len(draw_e2e), p50_ms=_ms(B.pct(draw_e2e, 50)),
-                    p95_ms=_ms(B.pct(draw_e2e, 95))),
+                    p95_ms=_ms(B.pct(draw_e2e, 95)), start_burst_s=burst_end - t0,
+                    in_burst=dict(n=len(in_burst), max_ms=_ms(max(in_burst, default=None))),
+                    after_burst=dict(n=len(after), p50_ms=_ms(B.pct(after, 50)), p95_ms=_ms(B.pct(after, 95)))),
         errors=len(errors), error_examples=errors[:3],
     )
     return res
@@ -238,8 +244,9 @@ async def _draw(s, digits, until, out):
             if time.perf_counter() >= until[0]:
                 return
             try:
+                sent = time.perf_counter()
                 t_pred, t_end, value = await s.stroke(strokes[:k + 1], urls[k])
-                out.append(dict(ok=t_pred is not None, e2e=t_pred))
+                out.append(dict(ok=t_pred is not None, e2e=t_pred, at=sent))
             except Exception as e:  # noqa: BLE001
                 out.append(dict(ok=False, error=f"{type(e).__name__}: {e}"[:200]))
                 return
@@ -267,6 +274,10 @@ def report(r: dict, heavy: bool) -> None:
     d = r["drawer"]
     print(f"drawer                {d['answered']} of {d['strokes']} strokes answered, p50 {f(d['p50_ms'], 'ms', 0)} "
           f"p95 {f(d['p95_ms'], 'ms', 0)} (target p95 < 150 ms)")
+    ib, ab = d["in_burst"], d["after_burst"]
+    print(f"  during the Start presses (first {d['start_burst_s']:.1f} s): {ib['n']} strokes, slowest "
+          f"{f(ib['max_ms'], 'ms', 0)}; after them: {ab['n']} strokes, p50 {f(ab['p50_ms'], 'ms', 0)} "
+          f"p95 {f(ab['p95_ms'], 'ms', 0)}")
     print(f"errors                {r['errors']} {r['error_examples'] or ''}")
 
 

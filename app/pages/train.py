@@ -241,6 +241,10 @@ def _progress(w, snap, df):
         head = f"**{w.name}** · {w.arrays.n_train:,} digits · {status}"
         st.markdown(f"{head} · step {snap['step']} / {snap['total_steps']} · "
                     f"epoch {snap['epoch']:.2f} / {snap['total_epochs']}")
+        sharing, cores = len(worker.running_workers()), worker.get_limiter().capacity
+        if status == worker.RUNNING and sharing > cores and w.pace is None:
+            st.caption(f"{sharing} runs take turns on this server's {cores} training slots, so yours computes "
+                       f"about {cores / sharing:.0%} of the time; the ETA below counts that in.")
         eta = ui.format_duration(snap["eta"]) if snap["eta"] is not None else "–"
         st.progress(snap["progress"], text=f"{snap['progress']:.0%} · elapsed "
                     f"{ui.format_duration(snap['elapsed'])} · ETA {eta}")
