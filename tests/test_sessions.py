@@ -34,7 +34,7 @@ from nnscratch.recipe import Recipe
 ROOT = Path(__file__).resolve().parents[1]
 
 
-from helpers import wait_for  # noqa: E402 - the suite's one wait_for (tests/helpers)
+from helpers import app_test, start_training, wait_for  # noqa: E402 - the suite's one wait_for (tests/helpers)
 
 
 def tiny_arrays(n=600):
@@ -194,17 +194,11 @@ def test_stopped_and_diverged_runs_keep_history_and_last_good_weights():
 
 # ==================================================================================== AppTest: upload mid-run
 def test_a_model_of_another_architecture_uploaded_while_a_run_goes():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.run()
-    at.switch_page("app/pages/train.py")
-    at.run()
+    at = app_test("app/pages/train.py")
     at.text_input(key="f_hidden").set_value("32")
     at.number_input(key="f_epochs").set_value(100)
     at.checkbox(key="f_full_batch").uncheck()
-    [b for b in at.button if "Start training" in str(b.label)][0].click()
-    at.run()
+    start_training(at, pace=None)  # the watch-it-learn pace keeps it going while the model is uploaded
     w = at.session_state["worker"]
     assert w is not None and not w.done
     try:
