@@ -4,7 +4,7 @@
     python bench/bench_bombs.py --uploaders 8 --drawers 8 --phase 15   # quicker
 
 What it does (one ``streamlit run streamlit_app.py``, headless, 127.0.0.1, a free port)
-- ``--drawers`` protocol sessions on the Draw page (``bench_load.ProtocolSession``: Streamlit's own
+- ``--drawers`` protocol sessions on the Draw page (``streamlit_client.ProtocolSession``: Streamlit's own
   websocket protocol, real pen digits) draw continuously, in phases of the same run: **A** drawing
   only, then **B** drawing while ``--uploaders`` other sessions, all at the same moment, upload a hostile
   file on the Train page ("A file you upload"), in ``--bursts`` bursts spread over the phase. In each

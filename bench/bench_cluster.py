@@ -11,7 +11,7 @@ Setups, both up for the whole run on this machine (they share its cores):
 Server CPU = user+system time of the setup's processes (replicas, HAProxy, PostgreSQL's postmaster and
 backends) over a phase, divided by what was served in it. Load goes to one setup at a time, in
 alternating phases, so a change in the machine's background load hits both alike:
-- **drawing**: ``--sessions`` protocol clients (bench_load's) on the Draw page draw real pen digits stroke
+- **drawing**: ``--sessions`` protocol clients (streamlit_client's) on the Draw page draw real pen digits stroke
   by stroke for ``--phase`` s; per drawing = CPU / strokes answered (a stroke is one drawing answer);
 - **page view**: each of 5 sessions opens the app and visits every page of the navigation once;
   per page view = CPU / page runs;
@@ -47,10 +47,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_load  # noqa: E402
+import streamlit_client  # noqa: E402
 import cluster_client as cc  # noqa: E402
 
-from deploy._procs import free_port, with_children  # noqa: E402  (bench_load put the repository on the path)
+from deploy._procs import free_port, with_children  # noqa: E402  (streamlit_client put the repository on the path)
 
 CLUSTER = ROOT / "deploy" / "cluster"
 
@@ -185,7 +185,7 @@ def cluster_up(run_dir: Path, port: int, env: dict) -> dict:
 
 
 async def run(args) -> dict:
-    digits = bench_load.load_digits(200)
+    digits = streamlit_client.load_digits(200)
     run_dir = Path(tempfile.mkdtemp(prefix="nnscratch-bench-cluster-"))
     os.chmod(run_dir, 0o755)  # the postgres user must reach its data dir
     port = free_port()
@@ -195,7 +195,7 @@ async def run(args) -> dict:
     try:
         state = cluster_up(run_dir, port, dict(os.environ))
         os.environ["NNSCRATCH_DB"] = state["db"]["url_secret"]  # the solo server shares the store
-        solo_proc, solo_url = bench_load.start_server("streamlit_app.py", out_dir / "bench_cluster_timings.jsonl",
+        solo_proc, solo_url = streamlit_client.start_server("streamlit_app.py", out_dir / "bench_cluster_timings.jsonl",
                                                       out_dir / "bench_cluster_solo.log")
         pg = state["db"]["pid"]
         setups = {"solo": Setup("solo", solo_url, [solo_proc.pid], pg),
@@ -233,7 +233,7 @@ async def run(args) -> dict:
             print(json.dumps(ph))
     finally:
         if solo_proc is not None:
-            bench_load.stop_server(solo_proc)
+            streamlit_client.stop_server(solo_proc)
         subprocess.run([sys.executable, str(CLUSTER), "down", "--run-dir", str(run_dir)], capture_output=True,
                        timeout=120)
         subprocess.run(["rm", "-rf", str(run_dir)])

@@ -7,7 +7,7 @@ Method: the app runs under ``streamlit run`` (headless, 127.0.0.1, a free port).
 every page once and draws a digit, so everything shared is loaded (datasets, the shipped model and its
 evaluation, imports, Streamlit's own caches); it then disconnects. Baseline = the server's RSS
 (/proc/<pid>/status VmRSS) once it has settled. Then ``--sessions`` sessions connect at the protocol
-level (Streamlit's websocket protocol, the ``ProtocolSession`` of bench/bench_load.py: no browser, so
+level (Streamlit's websocket protocol, the ``ProtocolSession`` of bench/streamlit_client.py: no browser, so
 the server sees exactly what a browser would send) and, like participants who looked around and are now
 listening to the presenter, each one opens Home, visits every page once, draws one real pen digit on
 the Draw page and then stays connected and idle. RSS is read after they all opened Home, after the page
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_load as B  # noqa: E402  (servers, protocol sessions, pen digits)
+import streamlit_client as B  # noqa: E402  (servers, protocol sessions, pen digits)
 
 PAGES = ["", "train", "weights", "draw", "evaluate", "how-it-works"]
 

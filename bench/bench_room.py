@@ -8,7 +8,7 @@ The server is started as the README starts it (``streamlit run streamlit_app.py`
 with no BLAS or nnscratch setting in its environment: a teacher's laptop sets none. The one variable it gets,
 ``NNSCRATCH_TIMINGS``, only makes the app append its own timings to a file.
 
-Each session is a protocol client (``bench_load.ProtocolSession``: Streamlit's websocket protocol, as the
+Each session is a protocol client (``streamlit_client.ProtocolSession``: Streamlit's websocket protocol, as the
 browser speaks it). After Start it reruns each ``st.fragment(run_every=...)`` the page asks for, at that
 interval, as the browser's timers do (a little gentler: the next tick is sent once the last one has
 answered). It reads the run's status line on every answer.
@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-import bench_load as B  # noqa: E402  (server, protocol sessions, pen digits)
+import streamlit_client as B  # noqa: E402  (server, protocol sessions, pen digits)
 
 MAX_SESSIONS = 60
 STATUS = re.compile(r"· (queued|running|paused|completed|stopped|diverged|error) · step (\d+) / (\d+)")
@@ -184,7 +184,6 @@ async def room(args):
         drawing = asyncio.ensure_future(_draw(drawer, digits, draw_until, strokes))
         await asyncio.gather(*(w.start(pace) for w in watchers))
         await asyncio.gather(*(w.watch(deadline) for w in watchers))
-        t_end = time.perf_counter()
         for w in watchers:
             if w.finished is None:
                 print(f"{w.s.name} did not finish: {w.status} step {w.step}, ticking {w.s.auto_reruns}, "

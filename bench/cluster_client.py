@@ -1,4 +1,4 @@
-"""Protocol clients through HAProxy: bench_load's websocket sessions plus a browser's cookie jar.
+"""Protocol clients through HAProxy: streamlit_client's websocket sessions plus a browser's cookie jar.
 
 Used by tests/test_cluster.py and bench/bench_cluster.py. A :class:`ProxySession` behaves like a tab:
 
@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_load  # noqa: E402  (ProtocolSession, load_digits, cpu_seconds: one copy of the protocol)
+import streamlit_client  # noqa: E402  (ProtocolSession, load_digits, cpu_seconds: one copy of the protocol)
 
 AFFINITY = "NNSCRATCH_SERVER"
 RECOVER_TIMEOUT = 90.0  # s a stroke may wait for its replica to be replaced (health checks, restart)
@@ -49,7 +49,7 @@ def cookie_header(jar: dict) -> str:
     return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
-class ProxySession(bench_load.ProtocolSession):
+class ProxySession(streamlit_client.ProtocolSession):
     """A protocol session (Draw page by default) that carries cookies like a browser tab."""
 
     def __init__(self, base_url: str, page_name: str = "draw", name: str = "", jar: dict | None = None):

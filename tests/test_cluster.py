@@ -1,7 +1,7 @@
 """deploy/cluster for real: 2 Streamlit replicas behind HAProxy with an own PostgreSQL, on loopback.
 
 Real programs only (Debian's haproxy and postgresql, ``streamlit run``); the sessions are protocol
-clients (bench/cluster_client.py, built on bench_load's websocket client) that carry a cookie jar
+clients (bench/cluster_client.py, built on bench/streamlit_client.py's websocket client) that carry a cookie jar
 like a browser, plus one Chromium page. Locally, the module skips with the reason when haproxy or
 PostgreSQL is missing; under ``NNSCRATCH_REQUIRE_SERVICES=1`` (CI) that is a failure. A missing Chromium
 skips the drawing test through the browser policy (a failure under NNSCRATCH_REQUIRE_ALL or
@@ -224,7 +224,7 @@ def test_sessions_draw_through_the_proxy_on_both_replicas(cluster):
     """30 sessions (29 protocol + 1 Chromium page) draw for 20 s: every stroke answered, no error,
     sessions on both replicas by their affinity cookie."""
     _require_chromium()
-    digits = cc.bench_load.load_digits(60)
+    digits = cc.streamlit_client.load_digits(60)
 
     async def go():
         sessions = await open_sessions(cluster["url"], 29, "p")
@@ -267,7 +267,7 @@ def test_killed_replica(cluster, board_runs):
     new sessions avoid r1; `restart-replica 1` brings it back and new sessions reach it again.
     (``board_runs``: ada-r1's run, trained on r1, must still be on the board after the kill.)"""
     rd, url = cluster["run_dir"], cluster["url"]
-    digits = cc.bench_load.load_digits(30)
+    digits = cc.streamlit_client.load_digits(30)
     saved_before = {r.id for r in store_of(cluster).list_runs()}
 
     async def go():
@@ -315,7 +315,7 @@ def test_rolling_restart_loses_no_drawing(cluster):
     """Sessions draw all through `rolling-restart`: strokes may pause, none is lost; every replica
     gets a new process; the database is the same one throughout."""
     rd, url = cluster["run_dir"], cluster["url"]
-    digits = cc.bench_load.load_digits(30)
+    digits = cc.streamlit_client.load_digits(30)
     before = status(rd)
     runs_before = {r.id: (r.nickname, r.test_acc) for r in store_of(cluster).list_runs()}
 
@@ -386,7 +386,7 @@ def _zombie(pid) -> bool:
 def _require_chromium() -> None:
     """Skip (locally) or fail (NNSCRATCH_REQUIRE_ALL / _BROWSER) without playwright or a Chromium: the
     browser tests' own policy (tests/browser/conftest.py), never a silent drop of the browser part."""
-    fixtures = cc.bench_load.browser_fixtures
+    fixtures = cc.streamlit_client.browser_fixtures
     try:
         from playwright.async_api import async_playwright
     except ImportError:
@@ -409,10 +409,10 @@ async def _browser_session(url):
     from playwright.async_api import async_playwright
 
     pw = await async_playwright().start()
-    exe, why = cc.bench_load.browser_fixtures.find_chromium(pw)
+    exe, why = cc.streamlit_client.browser_fixtures.find_chromium(pw)
     assert exe is not None, why
-    browser = await pw.chromium.launch(executable_path=exe, args=cc.bench_load.browser_fixtures.CHROMIUM_FLAGS)
-    s = cc.bench_load.BrowserSession(browser, url, "draw", "chromium")
+    browser = await pw.chromium.launch(executable_path=exe, args=cc.streamlit_client.browser_fixtures.CHROMIUM_FLAGS)
+    s = cc.streamlit_client.BrowserSession(browser, url, "draw", "chromium")
     await s.open()
     cookies = {c["name"]: c["value"] for c in await s.ctx.cookies()}
     return pw, browser, s, cookies.get(cc.AFFINITY, "")

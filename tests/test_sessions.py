@@ -5,7 +5,7 @@ Three levels, cheapest first:
   session's release hook, form values at their edges, a stopped/diverged run keeping what it learnt;
 - ``streamlit.testing.v1.AppTest`` on the real app: a model of another architecture uploaded while a run goes;
 - one real ``streamlit run streamlit_app.py`` (127.0.0.1, NNSCRATCH_MAX_TRAINING=1) driven at Streamlit's
-  websocket-protocol level by bench/bench_load.py's ``ProtocolSession`` (what a browser sends, without a
+  websocket-protocol level by bench/streamlit_client.py's ``ProtocolSession`` (what a browser sends, without a
   browser): two runs on one slot both move, closing a tab stops its worker and leaves no thread
   behind (the server's thread count is read from /proc); and the Draw page fed odd canvases.
 """
@@ -229,9 +229,9 @@ def test_a_model_of_another_architecture_uploaded_while_a_run_goes():
 # ==================================================================================== a live server
 def _bench():
     sys.path.insert(0, str(ROOT / "bench"))
-    import bench_load
+    import streamlit_client
 
-    return bench_load
+    return streamlit_client
 
 
 async def _settled_threads(pid: int, want: int, timeout: float = 10.0) -> int:

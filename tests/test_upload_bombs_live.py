@@ -3,7 +3,7 @@ error, and another session keeps drawing without an error.
 
 One real ``streamlit run streamlit_app.py`` (127.0.0.1), driven at the protocol level by
 ``bench/bench_bombs.py``'s ``Uploader`` (an HTTP PUT to ``/_stcore/upload_file/...`` and the file_uploader's
-widget value, as the browser sends them) and ``bench/bench_load.py``'s ``ProtocolSession`` (the Draw page).
+widget value, as the browser sends them) and ``bench/streamlit_client.py``'s ``ProtocolSession`` (the Draw page).
 Every kind of bomb of the bench goes up at the same moment, twice over. The server's peak RSS is the
 kernel's high-water mark (``VmHWM``, reset just before). Before the fix, the gzip bombs alone made the
 server inflate 1 GB each before refusing them; ``EXTRA_MB`` is far below that.

@@ -29,7 +29,7 @@ import pytest
 
 try:
     from .appdriver import ARTIFACTS, PAGES, ROOT, AppDriver
-except ImportError:  # imported as a plain module (bench/bench_load.py reuses the server/Chromium helpers)
+except ImportError:  # imported as a plain module (bench/streamlit_client.py reuses the server/Chromium helpers)
     from appdriver import ARTIFACTS, PAGES, ROOT, AppDriver
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -60,7 +60,7 @@ def find_chromium(playwright) -> tuple[str | None, str]:
 
 
 def _no_browser(reason: str):
-    from skip_policy import browser_required  # here, not at the top: bench/bench_load.py imports this file alone
+    from skip_policy import browser_required  # here, not at the top: bench/streamlit_client.py imports this file alone
 
     if browser_required():
         pytest.fail(f"NNSCRATCH_REQUIRE_ALL or NNSCRATCH_REQUIRE_BROWSER is set but {reason}", pytrace=False)
