@@ -8,8 +8,7 @@ import time
 import numpy as np
 import sqlalchemy as sa
 
-from ..errors import StoreError
-from .people import clean_nickname, clean_text, owner_hash, server_name
+from .people import check_owner, clean_nickname, clean_text, owner_hash, server_name
 from .records import DrawingRecord
 from .schema import drawings, presence
 
@@ -55,13 +54,9 @@ class DrawingQueries:
         return out
 
     def delete_drawing(self, drawing_id: int, owner: str) -> None:
-        me = owner_hash(owner)
         with self._write("the drawing was not deleted") as conn:
-            found = conn.execute(sa.select(drawings.c.owner_hash).where(drawings.c.id == int(drawing_id))).first()
-            if found is None:
-                raise StoreError(f"there is no drawing {drawing_id} (already deleted?)")
-            if me is None or found[0] != me:
-                raise StoreError(f"drawing {drawing_id} is not yours: you can delete only your own drawings")
+            check_owner(conn, drawings, drawing_id, owner, f"there is no drawing {drawing_id} (already deleted?)",
+                        f"drawing {drawing_id} is not yours: you can delete only your own drawings")
             conn.execute(drawings.delete().where(drawings.c.id == int(drawing_id)))
 
     # ---- presence -------------------------------------------------------------------------------

@@ -59,6 +59,21 @@ def owner_hash(token) -> str | None:
     return hashlib.sha256(str(token).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def check_owner(conn, table, row_id: int, owner, missing: str, not_yours: str) -> None:
+    """Raise StoreError(``missing``) unless row ``row_id`` of ``table`` exists, and StoreError(``not_yours``)
+    unless ``owner`` (a session token) made it: what deleting a run or a drawing checks first."""
+    import sqlalchemy as sa
+
+    from ..errors import StoreError
+
+    found = conn.execute(sa.select(table.c.owner_hash).where(table.c.id == int(row_id))).first()
+    if found is None:
+        raise StoreError(missing)
+    me = owner_hash(owner)
+    if me is None or found[0] != me:
+        raise StoreError(not_yours)
+
+
 def instructor_key_set() -> bool:
     return bool(os.environ.get(INSTRUCTOR_KEY_ENV, ""))
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from ..errors import StoreError
-from .people import owner_hash
+from .people import check_owner, owner_hash
 from .records import RunRecord
 from .schema import run_curves, run_models, runs
 
@@ -79,13 +79,9 @@ class RunQueries:
 
     def delete_run(self, run_id: int, owner: str) -> None:
         """Delete a run if ``owner`` (a session token) made it; anybody else gets a StoreError."""
-        me = owner_hash(owner)
         with self._write("the run was not deleted") as conn:
-            found = conn.execute(sa.select(runs.c.owner_hash).where(runs.c.id == int(run_id))).first()
-            if found is None:
-                raise StoreError(f"there is no run {run_id} on the board (already deleted?)")
-            if me is None or found[0] != me:
-                raise StoreError(f"run {run_id} is not yours: you can delete only runs made in this session")
+            check_owner(conn, runs, run_id, owner, f"there is no run {run_id} on the board (already deleted?)",
+                        f"run {run_id} is not yours: you can delete only runs made in this session")
             self._delete(conn, [int(run_id)])
 
     def delete_run_admin(self, run_id: int) -> None:
