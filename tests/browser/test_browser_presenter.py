@@ -98,11 +98,11 @@ def test_presenter_mode_is_big_folded_and_kept_while_navigating(app):
     app.goto("Train")
     assert not page.get_by_label(re.compile("^Hidden layers")).is_visible(), "form fields should be folded"
     assert not page.get_by_text("Upload a model saved by nnscratch").is_visible(), "model files should be folded"
-    app.press_start()  # with the pace off (tests/browser/appdriver.py)
-    app.wait_progress(lambda p: p["status"] in ("running", "completed") and p["step"] > 0, timeout=60,
+    app.press_start("watch")  # paced: still going when Stop is pressed (as fast as it goes, it is over in a blink)
+    app.wait_progress(lambda p: p["status"] == "running" and p["step"] > 0, timeout=60,
                       what="a run started in presenter mode")
     app.button("Stop").click()
-    app.wait_progress(lambda p: p["status"] in ("stopped", "completed"), timeout=60, what="the run to stop")
+    app.wait_progress(lambda p: p["status"] == "stopped", timeout=60, what="the run to stop")
 
     # the bigger canvas (CSS zoom) still reads what is drawn on it
     app.goto("Draw")
