@@ -26,7 +26,7 @@ def test_every_page_before_during_and_after_a_run(app):
     app.open("Home")
     visit_every_page(app, "before any run")
 
-    app.start_training(epochs=200)  # long: it must outlast a tour of the pages on a busy machine
+    app.start_training(epochs=200, pace="watch")  # about 20 s: it must outlast a tour of the pages on a busy machine
     left_at = app.wait_progress(lambda p: p["status"] == "running" and p["step"] > 0, timeout=120,
                                 what="training steps")["step"]
     visit_every_page(app, "during a run")

@@ -235,7 +235,7 @@ def test_a_paused_runs_network_is_stepped_as_a_copy(app):
     app.page.wait_for_function("() => [...document.querySelectorAll('input[type=radio]')].some("
                                "e => e.checked && e.closest('label').innerText.includes('Watch it learn'))")
     app.wait_idle()
-    app.start_training(epochs=30)
+    app.start_training(epochs=30, pace="watch")
     app.wait_progress(lambda p: p["status"] == "running", timeout=60, what="the run to start")
     # The live panel redraws its buttons every half second: click the one there now, in the page itself.
     app.page.wait_for_function("() => { const b = [...document.querySelectorAll('[data-testid=\"stMain\"] button')]"
