@@ -13,6 +13,10 @@ import os
 import socket
 import unicodedata
 
+import sqlalchemy as sa
+
+from ..errors import StoreError
+
 NICKNAME_MAX = 24  # characters (code points) after cleaning
 ANONYMOUS = "anonymous"
 INSTRUCTOR_KEY_ENV = "NNSCRATCH_INSTRUCTOR_KEY"
@@ -62,10 +66,6 @@ def owner_hash(token) -> str | None:
 def check_owner(conn, table, row_id: int, owner, missing: str, not_yours: str) -> None:
     """Raise StoreError(``missing``) unless row ``row_id`` of ``table`` exists, and StoreError(``not_yours``)
     unless ``owner`` (a session token) made it: what deleting a run or a drawing checks first."""
-    import sqlalchemy as sa
-
-    from ..errors import StoreError
-
     found = conn.execute(sa.select(table.c.owner_hash).where(table.c.id == int(row_id))).first()
     if found is None:
         raise StoreError(missing)
