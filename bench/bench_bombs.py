@@ -50,7 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests")]
 
-import bench_load as L  # noqa: E402  (server start/stop, protocol sessions, digits, drawing, percentiles)
+import streamlit_client as L  # noqa: E402  (server start/stop, protocol sessions, digits, drawing, percentiles)
 import bombfiles as B  # noqa: E402
 from datafiles import idx_bytes, png_bytes, sample_digits, zip_bytes  # noqa: E402
 

@@ -63,48 +63,17 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests")]
 
 from streamlit_client import (  # noqa: E402  (the protocol client library)
-    SHARED, BrowserSession, ProtocolSession, browser_fixtures, cpu_seconds, load_digits, pct, rss_mb,
-    start_server, stop_server,
+    SHARED, BrowserSession, ProtocolSession, browser_fixtures, cpu_seconds, drive, load_digits, rss_mb,
+    start_server, stop_server, summarize,
 )
 
 MAX_SESSIONS, MAX_PHASE = 60, 300
 APPS = {"real": ("streamlit_app.py", "draw"), "minimal": ("bench/minimal_draw_app.py", "")}
-
-
-async def drive(session, kind: str, digits, until: float, rng: random.Random, args, out: list):
-    """Draw digits stroke by stroke until ``until``; append one record per stroke to ``out``."""
-    while time.perf_counter() < until:
-        label, strokes, urls = digits[rng.randrange(len(digits))]
-        for k in range(len(strokes)):
-            if time.perf_counter() >= until:
-                return
-            sent_at = time.perf_counter()
-            try:
-                if kind == "browser":
-                    r = await session.stroke(strokes[k])
-                else:
-                    t_pred, t_end, value = await session.stroke(strokes[:k + 1], urls[k])
-                    r = dict(e2e=t_pred, end=t_end, value=value)
-            except Exception as e:  # noqa: BLE001 - a lost answer is a result, not a crash
-                out.append(dict(kind=kind, ok=False, error=f"{type(e).__name__}: {e}"[:200]))
-                if kind != "browser":
-                    return
-                break  # a browser session clears its canvas and goes on with the next digit
-            out.append(dict(kind=kind, ok=r["e2e"] is not None, last=k == len(strokes) - 1, label=label, at=sent_at, **r))
-            await asyncio.sleep(rng.uniform(*args.stroke_gap))
-        if kind == "browser":
-            try:
-                await session.clear()
-            except Exception as e:  # noqa: BLE001
-                out.append(dict(kind=kind, ok=False, error=f"clear: {type(e).__name__}: {e}"[:200]))
-                return
-        await asyncio.sleep(rng.uniform(*args.digit_gap))
 
 
 async def start_trainers(url: str, n: int, epochs: int = 500):
@@ -127,26 +96,6 @@ async def trainer_status(t) -> str:
         if f"· {word} ·" in text:
             return word
     return "unknown"
-
-
-def summarize(records, timings):
-    ok = [r for r in records if r.get("ok")]
-    out = {"strokes": len(records), "answered": len(ok), "lost": len(records) - len(ok),
-           "lost_examples": [r.get("error") for r in records if not r.get("ok")][:3]}
-    for kind in ("protocol", "browser"):
-        e = [r["e2e"] for r in ok if r["kind"] == kind]
-        if e:
-            out[f"{kind}_e2e"] = dict(n=len(e), p50=pct(e, 50), p95=pct(e, 95), mean=statistics.fmean(e))
-    b = [r for r in ok if r["kind"] == "browser"]
-    if b:
-        out["browser_mouseup_to_send_p50"] = pct([r["send"] for r in b], 50)
-        out["browser_mouseup_to_message_p50"] = pct([r["msg"] for r in b], 50)
-    last = [r for r in ok if r.get("last") and r.get("value") not in (None, "")]
-    if last:
-        out["final_stroke_accuracy"] = float(np.mean([str(r["label"]) == str(r["value"]) for r in last]))
-    if timings:
-        out["server"] = dict(n=len(timings), p50=pct(timings, 50), p95=pct(timings, 95), max=max(timings))
-    return out
 
 
 def read_timings(path: Path, since: float, until: float):

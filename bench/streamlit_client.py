@@ -18,6 +18,7 @@ import asyncio
 import base64
 import io
 import json
+import statistics
 import os
 import random
 import sys
@@ -391,3 +392,53 @@ def pct(xs, q):
     if not xs:
         return None
     return float(np.percentile(xs, q))
+
+
+async def drive(session, kind: str, digits, until: float, rng: random.Random, args, out: list):
+    """Draw digits stroke by stroke until ``until``; append one record per stroke to ``out``."""
+    while time.perf_counter() < until:
+        label, strokes, urls = digits[rng.randrange(len(digits))]
+        for k in range(len(strokes)):
+            if time.perf_counter() >= until:
+                return
+            sent_at = time.perf_counter()
+            try:
+                if kind == "browser":
+                    r = await session.stroke(strokes[k])
+                else:
+                    t_pred, t_end, value = await session.stroke(strokes[:k + 1], urls[k])
+                    r = dict(e2e=t_pred, end=t_end, value=value)
+            except Exception as e:  # noqa: BLE001 - a lost answer is a result, not a crash
+                out.append(dict(kind=kind, ok=False, error=f"{type(e).__name__}: {e}"[:200]))
+                if kind != "browser":
+                    return
+                break  # a browser session clears its canvas and goes on with the next digit
+            out.append(dict(kind=kind, ok=r["e2e"] is not None, last=k == len(strokes) - 1, label=label, at=sent_at, **r))
+            await asyncio.sleep(rng.uniform(*args.stroke_gap))
+        if kind == "browser":
+            try:
+                await session.clear()
+            except Exception as e:  # noqa: BLE001
+                out.append(dict(kind=kind, ok=False, error=f"clear: {type(e).__name__}: {e}"[:200]))
+                return
+        await asyncio.sleep(rng.uniform(*args.digit_gap))
+
+
+def summarize(records, timings):
+    ok = [r for r in records if r.get("ok")]
+    out = {"strokes": len(records), "answered": len(ok), "lost": len(records) - len(ok),
+           "lost_examples": [r.get("error") for r in records if not r.get("ok")][:3]}
+    for kind in ("protocol", "browser"):
+        e = [r["e2e"] for r in ok if r["kind"] == kind]
+        if e:
+            out[f"{kind}_e2e"] = dict(n=len(e), p50=pct(e, 50), p95=pct(e, 95), mean=statistics.fmean(e))
+    b = [r for r in ok if r["kind"] == "browser"]
+    if b:
+        out["browser_mouseup_to_send_p50"] = pct([r["send"] for r in b], 50)
+        out["browser_mouseup_to_message_p50"] = pct([r["msg"] for r in b], 50)
+    last = [r for r in ok if r.get("last") and r.get("value") not in (None, "")]
+    if last:
+        out["final_stroke_accuracy"] = float(np.mean([str(r["label"]) == str(r["value"]) for r in last]))
+    if timings:
+        out["server"] = dict(n=len(timings), p50=pct(timings, 50), p95=pct(timings, 95), max=max(timings))
+    return out
