@@ -175,8 +175,8 @@ def capacity(per_draw_ms: float, per_page_ms: float, per_step_ms: float, steps_p
 
 
 # ------------------------------------------------------------------------------------ run
-def cluster_up(run_dir: Path, port: int, env: dict) -> dict:
-    r = subprocess.run([sys.executable, str(CLUSTER), "up", "--replicas", "2", "--port", str(port), "--bind",
+def cluster_up(run_dir: Path, port: int, env: dict, replicas: int = 2) -> dict:
+    r = subprocess.run([sys.executable, str(CLUSTER), "up", "--replicas", str(replicas), "--port", str(port), "--bind",
                         "127.0.0.1", "--run-dir", str(run_dir)], capture_output=True, text=True, env=env,
                        timeout=400)
     if r.returncode:

@@ -3,6 +3,7 @@ browser does, while one more person draws on the Draw page.
 
     python bench/bench_room.py              # 30 sessions, the default recipe (quick, "Watch it learn")
     python bench/bench_room.py --heavy      # 30 sessions, the best preset on the sample, as fast as it goes
+    python bench/bench_room.py --cluster 2  # the same room through deploy/cluster: HAProxy and 2 replicas
 
 The server is started as the README starts it (``streamlit run streamlit_app.py``, on a free 127.0.0.1 port),
 with no BLAS or nnscratch setting in its environment: a teacher's laptop sets none. The one variable it gets,
@@ -31,8 +32,11 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -52,8 +56,8 @@ HEAVY = [("Recipe", "string_value", "best")]  # the preset's on_change fills the
 class Watcher:
     """One person: opens Train, presses Start, then watches until the run ends."""
 
-    def __init__(self, url: str, i: int, slowest: float = 0.0):
-        self.s = B.ProtocolSession(url, "train", f"watcher{i}")
+    def __init__(self, url: str, i: int, slowest: float = 0.0, session=B.ProtocolSession):
+        self.s = session(url, "train", f"watcher{i}")
         self.slowest = slowest  # tick no more often than this (0: as the page asks): a control, not a browser
         self.started = self.running = self.first_point = self.finished = None
         self.status, self.step = "", 0
@@ -130,9 +134,9 @@ def compute_seconds(text: str) -> float | None:
     return 60 * float(m.group(1)) + float(m.group(2)) if m else None
 
 
-async def solo(url: str, preset_widgets, timeout: float) -> float:
+async def solo(url: str, preset_widgets, timeout: float, session=B.ProtocolSession) -> float:
     """One run of the recipe alone, as fast as it goes: its computing seconds."""
-    w = Watcher(url, -1)
+    w = Watcher(url, -1, session=session)
     await w.open(preset_widgets)
     await w.start("As fast as it goes")
     await w.watch(time.perf_counter() + timeout)
@@ -156,6 +160,42 @@ def read_ticks(path: Path, since: float) -> list:
     return out
 
 
+class Server:
+    """The app as the README starts it (one ``streamlit run``), or ``deploy/cluster up`` with ``replicas``
+    replicas behind HAProxy (its own PostgreSQL; each replica gets cores / replicas training slots, the
+    cluster's default). ``cpu()``: the CPU seconds of every process serving the room."""
+
+    def __init__(self, replicas: int, timings: Path, out_dir: Path):
+        self.run_dir = None
+        if not replicas:
+            self.proc, self.url = B.start_server("streamlit_app.py", timings, out_dir / "bench_room_server.log")
+            self.session = B.ProtocolSession
+            return
+        import bench_cluster
+        import cluster_client
+        from deploy._procs import free_port, with_children
+        self.run_dir = Path(tempfile.mkdtemp(prefix="nnscratch-bench-room-"))
+        os.chmod(self.run_dir, 0o755)  # the postgres user must reach its data dir
+        port = free_port()
+        state = bench_cluster.cluster_up(self.run_dir, port, dict(os.environ, NNSCRATCH_TIMINGS=str(timings)),
+                                         replicas=replicas)
+        self.url, self.session = f"http://127.0.0.1:{port}", cluster_client.ProxySession
+        roots = [state["proxy"]["pid"], *(r["pid"] for r in state["replicas"])]
+        self.pids = lambda: roots + with_children(state["db"]["pid"])
+        self._cpu_of = bench_cluster.cpu_of
+
+    def cpu(self) -> float:
+        return self._cpu_of(self.pids()) if self.run_dir else B.cpu_seconds(self.proc.pid)
+
+    def stop(self) -> None:
+        if not self.run_dir:
+            B.stop_server(self.proc)
+            return
+        subprocess.run([sys.executable, str(ROOT / "deploy" / "cluster"), "down", "--run-dir", str(self.run_dir)],
+                       capture_output=True, timeout=120)
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+
 async def room(args):
     out_dir = ROOT / "test-artifacts"
     out_dir.mkdir(exist_ok=True)
@@ -165,19 +205,23 @@ async def room(args):
         os.environ.pop(k, None)
     preset_widgets = HEAVY if args.heavy else ()
     pace = "As fast as it goes" if args.heavy else "Watch it learn"
-    proc, url = B.start_server("streamlit_app.py", timings, out_dir / "bench_room_server.log")
+    server = Server(args.cluster, timings, out_dir)
+    url, session = server.url, server.session
     try:
-        solo_s = await solo(url, preset_widgets, args.timeout)
+        solo_s = await solo(url, preset_widgets, args.timeout, session)
         print(f"solo run (as fast as it goes): {solo_s:.2f} s of computing")
-        watchers = [Watcher(url, i, args.tick_at_most) for i in range(args.sessions)]
+        watchers = [Watcher(url, i, args.tick_at_most, session) for i in range(args.sessions)]
         for k in range(0, len(watchers), 5):  # open the pages a few at a time: opening is not what is measured
             await asyncio.gather(*(w.open(preset_widgets) for w in watchers[k:k + 5]))
-        drawer = B.ProtocolSession(url, "draw", "drawer")
+        if args.cluster:
+            print("sessions per replica: " + ", ".join(
+                f"{r} {sum(w.s.replica == r for w in watchers)}" for r in sorted({w.s.replica for w in watchers})))
+        drawer = session(url, "draw", "drawer")
         await drawer.open()
         digits = B.load_digits(60)
         strokes: list = []
 
-        cpu0, wall0 = B.cpu_seconds(proc.pid), time.time()
+        cpu0, wall0 = server.cpu(), time.time()
         t0 = time.perf_counter()
         deadline = t0 + args.timeout
         draw_until = [deadline]
@@ -188,13 +232,13 @@ async def room(args):
             if w.finished is None:
                 print(f"{w.s.name} did not finish: {w.status} step {w.step}, ticking {w.s.auto_reruns}, "
                       f"errors {w.errors[:2]}")
-        cpu_room = B.cpu_seconds(proc.pid) - cpu0
+        cpu_room = server.cpu() - cpu0
         draw_until[0] = 0
         await drawing
         await asyncio.gather(*(w.s.close() for w in watchers), drawer.close())  # each may wait out its close
         ticks_cpu = read_ticks(timings, wall0)
     finally:
-        B.stop_server(proc)
+        server.stop()
 
     n = len(watchers)
     ran = [w.running - w.started for w in watchers if w.running is not None]
@@ -210,7 +254,8 @@ async def room(args):
     cores = os.cpu_count() or 1
     bound = n * solo_s / cores
     res = dict(
-        case="heavy (best preset, sample, as fast as it goes)" if args.heavy else "default (quick, Watch it learn)",
+        case=("heavy (best preset, sample, as fast as it goes)" if args.heavy else "default (quick, Watch it learn)")
+        + (f", deploy/cluster with {args.cluster} replicas" if args.cluster else ""),
         sessions=n, cores=cores, solo_compute_s=solo_s, completed=completed,
         wait_running=dict(p50=B.pct(ran, 50), p95=B.pct(ran, 95), max=max(ran, default=None), n=len(ran)),
         wait_first_point=dict(p50=B.pct(first, 50), p95=B.pct(first, 95), max=max(first, default=None),
@@ -287,6 +332,8 @@ def main(argv=None):
     ap.add_argument("--timeout", type=float, default=600.0, help="give the room up after this many seconds")
     ap.add_argument("--tick-at-most", type=float, default=0.0, metavar="SECONDS",
                     help="a control: watchers rerun the live views at most this often (default: as the page asks)")
+    ap.add_argument("--cluster", type=int, default=0, metavar="REPLICAS",
+                    help="serve the room with deploy/cluster and this many replicas (default: one server)")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
     if not 1 <= args.sessions <= MAX_SESSIONS:
@@ -294,7 +341,8 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # `timeout` or a kill: the finally stops the server
     r = asyncio.run(room(args))
     report(r, args.heavy)
-    path = args.json or ROOT / "test-artifacts" / f"bench_room{'_heavy' if args.heavy else ''}.json"
+    path = args.json or ROOT / "test-artifacts" / (f"bench_room{'_heavy' if args.heavy else ''}"
+                                                    f"{f'_cluster{args.cluster}' if args.cluster else ''}.json")
     path.write_text(json.dumps(r, indent=2))
     print(f"results: {path}")
 
