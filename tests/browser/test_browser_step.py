@@ -199,7 +199,7 @@ def choose(app, label_re: str, option: str) -> None:
 
 def test_a_confusion_cell_shows_exactly_its_examples_with_their_probabilities(app, sample):
     from nnscratch import metrics
-    from nnscratch.inside import confusion_cell
+    from nnscratch.metrics import confusion_cell
 
     net = nnscratch.Network.load(SHIPPED_MODEL_PATH)  # the pretrained model a fresh session uses
     probs = net.predict_proba(sample.X_test)
