@@ -19,6 +19,7 @@ from nnscratch.inside import contributions, lit, pixel_evidence, unit_evidence
 
 from . import charts, resources, session, stepping, ui
 
+
 def _canvas():
     """st_canvas, registered without the component's toolbar as on the Draw page (on a touch screen a tap in
     its invisible top-right corner erased the drawing: app/canvas.py); None when it cannot load."""
@@ -138,11 +139,11 @@ def lit_units():
     grid_box.image(hm, width="content", caption=f"Framed: unit {unit}")  # its own width, at most the screen's
     vw = plots.symmetric_scale(net.params["W1"])
     vp = plots.symmetric_scale(ev["product"], 100.0)
+    w, z = (308, 11) if ui.presenting() else (140, 5)  # a tile that reads from the back of the room
     with st.container(key="lit-unit"):
-        st.image([plots.unit_image(ev["weights"], vw, zoom=5), plots.upscale(img, 5),
-                  plots.unit_image(ev["product"], vp, zoom=5)],
-                 caption=[f"its weights W1[:, {unit}]", "the drawing x", "weights × drawing: its evidence"],
-                 width=int(140 * ui.scale()))
+        st.image([plots.unit_image(ev["weights"], vw, zoom=z), plots.upscale(img, z),
+                  plots.unit_image(ev["product"], vp, zoom=z)],
+                 caption=[f"its weights W1[:, {unit}]", "the drawing x", "weights × drawing: its evidence"], width=w)
         st.markdown(f"Pre-activation of unit {unit} = sum of the evidence map + bias = "
                     f"{float(ev['product'].sum()):.4f} + ({ev['bias']:.4f}) = **{ev['pre_activation']:.4f}**; "
                     f"after {net.activation}: **{ev['activation']:.4f}**.")
@@ -190,15 +191,16 @@ def head_to_head(stepped, img):
     st.markdown("**Where in the drawing each finds evidence** for each answer: every pixel's ink times how much it "
                 "raises that digit's score (red: for, blue: against). The hidden units of two networks do not match "
                 "one to one, so the two are compared here, pixel by pixel.")
+    w, z = (308, 11) if ui.presenting() else (140, 5)
     for i, d in enumerate(dict.fromkeys(answers)):  # A's answer, then B's if it differs
         ev = [pixel_evidence(net, img, d) for net in nets]
         v = max(plots.symmetric_scale(e, 100.0) for e in ev)
         diff = ev[0] - ev[1]
         with st.container(key=f"h2h-maps-{i}"):
-            st.image([plots.unit_image(ev[0], v, zoom=5), plots.unit_image(ev[1], v, zoom=5),
-                      plots.unit_image(diff, plots.symmetric_scale(diff, 100.0), zoom=5)],
+            st.image([plots.unit_image(ev[0], v, zoom=z), plots.unit_image(ev[1], v, zoom=z),
+                      plots.unit_image(diff, plots.symmetric_scale(diff, 100.0), zoom=z)],
                      caption=[f"A: evidence for {d} (sum {ev[0].sum():+.2f})",
                               f"B: evidence for {d} (sum {ev[1].sum():+.2f})", f"A − B for {d}: red where A sees more"],
-                     width=int(140 * ui.scale()))
+                     width=w)
     if picks[0] == picks[1]:
         st.caption("Both sides are the same model: choose another for B.")

@@ -17,6 +17,16 @@ from . import charts, session, ui
 PAGE = 64  # gradient pictures per page, as on the Weights page
 
 
+def _px(laptop: int, projector: int) -> int:
+    """An image's width: bigger in presenter mode, so a tile reads from the back of the room."""
+    return projector if ui.presenting() else laptop
+
+
+def _zoom(width: int) -> int:
+    """Pixels per weight for a 28x28 picture shown ``width`` px wide: crisp squares, never blurred up."""
+    return -(-width // 28)
+
+
 def _fmt(v: float) -> str:
     return f"{v:.6g}"
 
@@ -45,7 +55,7 @@ def show(r, net, losses: list) -> None:
     with st.container(key="step-batch"):
         st.image([plots.upscale(x.reshape(28, 28), 2) for x in r.X],
                  caption=[("drawing" if i < 0 else f"#{i}") + f" · {t}: {b}→{a}" for i, t, b, a
-                          in zip(r.index, r.y, r.pred_before, r.pred_after)], width=int(64 * ui.scale()))
+                          in zip(r.index, r.y, r.pred_before, r.pred_after)], width=_px(64, 104))
     losses = pd.DataFrame(losses)
     if len(losses) > 1:
         df = pd.DataFrame({"step": losses["step"], "loss": losses["before"],
@@ -107,17 +117,18 @@ def show(r, net, losses: list) -> None:
     vu = plots.symmetric_scale(u1, 100.0)
     vw = plots.symmetric_scale(net.params["W1"])
     votes = [f" → {int(net.params['W2'][u].argmax())}" if not last else "" for u in units]
+    w = _px(96, 200)
     with st.container(key="step-top"):
-        st.image([plots.unit_image(u1[:, u], vu, zoom=3) for u in units],
-                 caption=[f"unit {u}{v} · {n:.2g}" for u, n, v in zip(units, sizes, votes)],
-                 width=int(96 * ui.scale()))
+        st.image([plots.unit_image(u1[:, u], vu, zoom=_zoom(w)) for u in units],
+                 caption=[f"unit {u}{v} · {n:.2g}" for u, n, v in zip(units, sizes, votes)], width=w)
     st.caption(f"Each picture is one unit's update ΔW1[:, unit] (scale ±{vu:.3g}); under it: the unit, the digit "
                f"it votes for most (→) and the length of its update |Δ|.")
     u = int(units[0])
     w_after = net.params["W1"][:, u]
-    st.image([plots.unit_image(w_after - u1[:, u], vw, zoom=4), plots.unit_image(u1[:, u], vu, zoom=4),
-              plots.unit_image(w_after, vw, zoom=4)],
-             caption=[f"unit {u} before", "+ its update", "= after"], width=int(112 * ui.scale()))
+    w = _px(112, 260)
+    st.image([plots.unit_image(w_after - u1[:, u], vw, zoom=_zoom(w)), plots.unit_image(u1[:, u], vu, zoom=_zoom(w)),
+              plots.unit_image(w_after, vw, zoom=_zoom(w))],
+             caption=[f"unit {u} before", "+ its update", "= after"], width=w)
     st.caption(f"Before and after on the weights' own scale ±{vw:.3g}; the update on its own, ±{vu:.3g}, "
                f"{vw / vu:.0f}× finer: one step moves a weight only a little.")
 

@@ -28,7 +28,7 @@ def form_recipe() -> Recipe:
     s = session.state()
     keys = dict(hidden="f_hidden", activation="f_activation", init="f_init", seed="f_seed")
     if all(k in s for k in keys.values()):
-        recipe, errors, _ = Recipe.from_values({f: s[k] for f, k in keys.items()})
+        recipe, _errors, _ = Recipe.from_values({f: s[k] for f, k in keys.items()})
         if recipe is not None:
             return recipe
     return PRESETS["quick"].recipe

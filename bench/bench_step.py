@@ -1,0 +1,133 @@
+"""Step x10 on the Step inside page: what a person waits, and what the engine alone takes, in one run.
+
+    python bench/bench_step.py                # 8 presses at 1366x768, the default network (784-128-10)
+    python bench/bench_step.py --repeats 12 --json test-artifacts/bench-step.json
+
+The app is started as the README starts it (``streamlit run streamlit_app.py`` on a free 127.0.0.1 port) and
+driven by headless Chromium (Debian's /usr/bin/chromium or $CHROMIUM_PATH): open Step inside, press Step x10,
+and time from the click until the page shows the new step (its caption "Step N ·", the script run ended,
+every image in the main area loaded). A fresh session steps a fresh network of the quick recipe, 784-128-10,
+SGD, lr 0.1, batch 16, on the built-in sample: the page's defaults.
+
+Beside it, the engine alone: ``Stepper.step_many(10)`` with the same settings, in this process, the same
+number of times. The page's time minus the engine's is what showing the step costs (pictures, transfer,
+the browser's drawing). Target (issue #24): the page answers within 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+TARGET_S = 1.0
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+DRAWN_JS = """n => { const a = document.querySelector('[data-testid="stApp"]');
+  const main = document.querySelector('[data-testid="stMain"]');
+  return a && a.getAttribute('data-test-script-state') === 'notRunning'
+    && main.innerText.includes('Step ' + n + ' ·')
+    && [...main.querySelectorAll('[data-testid="stMetricValue"]')].some(e => e.innerText.trim() === String(n))
+    && [...main.querySelectorAll('img')].every(i => i.complete && i.naturalWidth > 0); }"""
+
+
+def engine_times(repeats: int) -> list[float]:
+    """Seconds of ``Stepper.step_many(10)`` on the page's defaults, ``repeats`` times in a row."""
+    import nnscratch
+    from nnscratch.data.splits import prepare_arrays
+    from nnscratch.recipe import PRESETS
+    from nnscratch.stepper import Stepper
+
+    data = prepare_arrays(nnscratch.load_mnist("sample"))
+    stepper = Stepper(PRESETS["quick"].recipe.network(), data.X_train, data.y_train, optimizer="sgd", lr=0.1,
+                      batch_size=16)
+    assert stepper.net.architecture == "784-128-10", stepper.net.architecture
+    out = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        stepper.step_many(10)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def page_times(url: str, repeats: int) -> list[float]:
+    """Seconds from clicking Step x10 to the new step on screen, ``repeats`` presses in one session."""
+    import streamlit_client as sc
+    from playwright.sync_api import sync_playwright
+
+    out = []
+    with sync_playwright() as pw:
+        chromium, why = sc.browser_fixtures.find_chromium(pw)
+        if chromium is None:
+            sys.exit(why)
+        browser = pw.chromium.launch(executable_path=chromium, args=FLAGS, headless=True)
+        try:
+            page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+            page.set_default_timeout(90_000)
+            page.goto(f"{url}/step")
+            page.locator('[data-testid="stMain"] h1', has_text="Step inside").wait_for()
+            button = page.get_by_role("button", name="Step x10")
+            page.wait_for_function("() => document.querySelector('[data-testid=\"stApp\"]')"
+                                   ".getAttribute('data-test-script-state') === 'notRunning'")
+            assert re.search(r"784-128-10", page.locator('[data-testid="stMain"]').inner_text())
+            for k in range(1, repeats + 1):
+                t0 = time.perf_counter()
+                button.click()
+                page.wait_for_function(DRAWN_JS, arg=10 * k, polling="raf")
+                out.append(time.perf_counter() - t0)
+        finally:
+            browser.close()
+    return out
+
+
+def summary(seconds: list[float]) -> dict:
+    xs = np.asarray(seconds, float)
+    return {"n": len(xs), "p50_s": round(float(np.median(xs)), 3), "max_s": round(float(xs.max()), 3)}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeats", type=int, default=8, help="presses of Step x10 (and engine runs); default 8")
+    ap.add_argument("--url", help="an app already running at this address, instead of starting one")
+    ap.add_argument("--json", type=Path, help="also write the figures here")
+    args = ap.parse_args(argv)
+    if not 1 <= args.repeats <= 100:
+        ap.error("--repeats must be from 1 to 100")
+    import streamlit_client as sc
+
+    proc = None
+    with tempfile.TemporaryDirectory(prefix="bench-step-") as tmp:
+        try:
+            if args.url:
+                url = args.url.rstrip("/")
+            else:
+                proc, url = sc.start_server("streamlit_app.py", Path(tmp) / "timings.jsonl", Path(tmp) / "server.log")
+            page = page_times(url, args.repeats)
+        finally:
+            if proc is not None:
+                sc.stop_server(proc)
+    engine = engine_times(args.repeats)
+    result = {"page": summary(page), "engine": summary(engine), "target_s": TARGET_S,
+              "page_s": [round(x, 3) for x in page], "engine_s": [round(x, 4) for x in engine]}
+    print(f"Step x10 on 784-128-10 (SGD, batch 16, built-in sample), {args.repeats} presses")
+    print(f"  page (click -> new step on screen): p50 {result['page']['p50_s']:.3f} s, max {result['page']['max_s']:.3f} s")
+    print(f"  engine only (Stepper.step_many(10)): p50 {result['engine']['p50_s']:.4f} s, "
+          f"max {result['engine']['max_s']:.4f} s")
+    print(f"  target: within {TARGET_S:g} s: {'met' if result['page']['max_s'] <= TARGET_S else 'NOT met'} (max)")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
