@@ -40,7 +40,7 @@ def show(r, net, losses: list) -> None:
     m[1].metric("Loss before", f"{r.loss_before:.4f}")
     m[2].metric("Loss after", f"{r.loss_after:.4f}", f"{r.loss_after - r.loss_before:+.4f}", delta_color="inverse")
     right = (int((r.pred_before == r.y).sum()), int((r.pred_after == r.y).sum()))
-    m[3].metric("Batch right", f"{right[0]} → {right[1]} of {len(r.y)}")
+    m[3].metric(f"Right of the {len(r.y)}", f"{right[0]} → {right[1]}")  # short: a metric's value never wraps
     with st.container(key="step-exact"):
         st.caption(f"Exact: loss before {r.loss_before:.6f}, after {r.loss_after:.6f} on this batch (mean "
                    f"cross-entropy: the engine's forward_backward, then the same batch through the new weights).")

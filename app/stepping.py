@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from nnscratch import worker
+from nnscratch import threads, worker
 from nnscratch.errors import ConfigError
 from nnscratch.optim import OPTIMIZERS
 from nnscratch.recipe import PRESETS, Recipe
@@ -99,6 +99,9 @@ def press(action: str, with_drawing: bool = False) -> None:
     at once."""
     held = session.state()["step_held"]
     stepper = held["stepper"]
+    # one BLAS thread, as a training run computes (nnscratch.worker): on a busy machine OpenBLAS's own threads
+    # spin and wait on each other, and ten small steps took up to 2.6 s instead of 0.01 s (bench/bench_step.py)
+    threads.pin_blas(worker.BLAS_THREADS_PER_RUN)
     try:
         if action == "back":
             went = stepper.back()

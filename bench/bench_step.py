@@ -11,13 +11,15 @@ SGD, lr 0.1, batch 16, on the built-in sample: the page's defaults.
 
 Beside it, the engine alone: ``Stepper.step_many(10)`` with the same settings, in this process, the same
 number of times. The page's time minus the engine's is what showing the step costs (pictures, transfer,
-the browser's drawing). Target (issue #24): the page answers within 1 s.
+the browser's drawing). The first press on a fresh server is printed on its own: it also pays for what the
+server and the browser do once (the colour map, the chart library). Target (issue #24): within 1 s.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import tempfile
@@ -41,12 +43,15 @@ DRAWN_JS = """n => { const a = document.querySelector('[data-testid="stApp"]');
 
 
 def engine_times(repeats: int) -> list[float]:
-    """Seconds of ``Stepper.step_many(10)`` on the page's defaults, ``repeats`` times in a row."""
+    """Seconds of ``Stepper.step_many(10)`` on the page's defaults, ``repeats`` times in a row, with one BLAS
+    thread as the app steps (app/stepping.py: ``threads.pin_blas``)."""
     import nnscratch
+    from nnscratch import threads, worker
     from nnscratch.data.splits import prepare_arrays
     from nnscratch.recipe import PRESETS
     from nnscratch.stepper import Stepper
 
+    threads.pin_blas(worker.BLAS_THREADS_PER_RUN)
     data = prepare_arrays(nnscratch.load_mnist("sample"))
     stepper = Stepper(PRESETS["quick"].recipe.network(), data.X_train, data.y_train, optimizer="sgd", lr=0.1,
                       batch_size=16)
@@ -82,8 +87,11 @@ def page_times(url: str, repeats: int) -> list[float]:
             for k in range(1, repeats + 1):
                 t0 = time.perf_counter()
                 button.click()
+                page.get_by_text(f"Step {10 * k} ·").first.wait_for()
+                t1 = time.perf_counter()
                 page.wait_for_function(DRAWN_JS, arg=10 * k, polling="raf")
                 out.append(time.perf_counter() - t0)
+                print(f"press {k}: caption {t1 - t0:.3f} s, all drawn {out[-1]:.3f} s", file=sys.stderr)
         finally:
             browser.close()
     return out
@@ -116,13 +124,18 @@ def main(argv=None) -> int:
             if proc is not None:
                 sc.stop_server(proc)
     engine = engine_times(args.repeats)
-    result = {"page": summary(page), "engine": summary(engine), "target_s": TARGET_S,
-              "page_s": [round(x, 3) for x in page], "engine_s": [round(x, 4) for x in engine]}
-    print(f"Step x10 on 784-128-10 (SGD, batch 16, built-in sample), {args.repeats} presses")
-    print(f"  page (click -> new step on screen): p50 {result['page']['p50_s']:.3f} s, max {result['page']['max_s']:.3f} s")
+    later = page[1:] or page
+    result = {"page_first_s": round(page[0], 3), "page": summary(later), "engine": summary(engine),
+              "target_s": TARGET_S, "page_s": [round(x, 3) for x in page], "engine_s": [round(x, 4) for x in engine],
+              "load_average_1min": round(os.getloadavg()[0], 2)}
+    print(f"Step x10 on 784-128-10 (SGD, batch 16, built-in sample), {args.repeats} presses; "
+          f"load average {result['load_average_1min']} on {os.cpu_count()} cores")
+    print(f"  page, first press on a fresh server (click -> new step on screen): {page[0]:.3f} s")
+    print(f"  page, the presses after it: p50 {result['page']['p50_s']:.3f} s, max {result['page']['max_s']:.3f} s")
     print(f"  engine only (Stepper.step_many(10)): p50 {result['engine']['p50_s']:.4f} s, "
           f"max {result['engine']['max_s']:.4f} s")
-    print(f"  target: within {TARGET_S:g} s: {'met' if result['page']['max_s'] <= TARGET_S else 'NOT met'} (max)")
+    print(f"  target, within {TARGET_S:g} s: p50 {'met' if result['page']['p50_s'] <= TARGET_S else 'NOT met'}, "
+          f"max {'met' if result['page']['max_s'] <= TARGET_S else 'NOT met'}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2))

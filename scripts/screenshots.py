@@ -44,6 +44,7 @@ PAGES = ["home", "train", "weights", "draw", "my-drawings", "evaluate", "step", 
 # The README's pictures: (page, size). The projector always opens pages with ?present=1.
 DOCS_SET = [("home", "laptop"), ("draw", "phone"), ("train", "projector"),
             ("step", "phone"), ("step", "laptop"), ("step", "projector")]  # the last three: docs/pages.md
+MAX_BYTES = 300 * 1024  # a docs picture at most (tests/test_docs.py IMAGE_MAX_BYTES)
 TIMEOUT = 90_000  # ms; a shared, busy machine can be slow to run a page
 # A "7" in canvas pixels (the canvas is 280 px): the top bar, then the stem.
 SEVEN = [[(70, 60), (210, 60)], [(210, 60), (120, 230)]]
@@ -217,6 +218,17 @@ def train_quick(page) -> None:
     page.mouse.move(5, 500)  # off the charts, so no chart toolbar shows on hover
 
 
+def fit(path: Path) -> None:
+    """Keep a picture within docs' limit (tests/test_docs.py): over it, saved again with a 256-colour palette."""
+    if path.stat().st_size <= MAX_BYTES:
+        return
+    from PIL import Image
+
+    with Image.open(path) as im:
+        small = im.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    small.save(path, optimize=True)
+
+
 def shoot(browser, base: str, shots: list[tuple[str, str]], out: Path, act: bool, full: bool,
           present: bool = False) -> list[Path]:
     written = []
@@ -233,6 +245,7 @@ def shoot(browser, base: str, shots: list[tuple[str, str]], out: Path, act: bool
                 step_on_a_seven(page, touch=size == "phone", size=size)
             name = out / f"{path}-{size}.png"
             page.screenshot(path=str(name), full_page=full)
+            fit(name)
             written.append(name)
             print(f"{name.relative_to(ROOT) if name.is_relative_to(ROOT) else name}: "
                   f"{name.stat().st_size // 1024} KB", flush=True)
