@@ -44,32 +44,35 @@ DRAWN_JS = """n => { const a = document.querySelector('[data-testid="stApp"]');
 
 def engine_times(repeats: int) -> list[float]:
     """Seconds of ``Stepper.step_many(10)`` on the page's defaults, ``repeats`` times in a row, with one BLAS
-    thread as the app steps (app/stepping.py: ``threads.pin_blas``)."""
+    thread as the app steps (app/stepping.py pins it: ``threads.pin_blas``; here only for the measurement)."""
+    from threadpoolctl import threadpool_limits
+
     import nnscratch
-    from nnscratch import threads, worker
+    from nnscratch import worker
     from nnscratch.data.splits import prepare_arrays
     from nnscratch.recipe import PRESETS
     from nnscratch.stepper import Stepper
 
-    threads.pin_blas(worker.BLAS_THREADS_PER_RUN)
     data = prepare_arrays(nnscratch.load_mnist("sample"))
     stepper = Stepper(PRESETS["quick"].recipe.network(), data.X_train, data.y_train, optimizer="sgd", lr=0.1,
                       batch_size=16)
     assert stepper.net.architecture == "784-128-10", stepper.net.architecture
     out = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        stepper.step_many(10)
-        out.append(time.perf_counter() - t0)
+    with threadpool_limits(limits=worker.BLAS_THREADS_PER_RUN, user_api="blas"):
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            stepper.step_many(10)
+            out.append(time.perf_counter() - t0)
     return out
 
 
-def page_times(url: str, repeats: int) -> list[float]:
-    """Seconds from clicking Step x10 to the new step on screen, ``repeats`` presses in one session."""
+def page_times(url: str, repeats: int, server_pid: int | None = None) -> tuple[list[float], list[float]]:
+    """Seconds from clicking Step x10 to the new step on screen, ``repeats`` presses in one session; and the
+    server's CPU seconds for each press (when its pid is known: a figure a busy machine does not inflate)."""
     import streamlit_client as sc
     from playwright.sync_api import sync_playwright
 
-    out = []
+    out, cpu = [], []
     with sync_playwright() as pw:
         chromium, why = sc.browser_fixtures.find_chromium(pw)
         if chromium is None:
@@ -85,16 +88,20 @@ def page_times(url: str, repeats: int) -> list[float]:
                                    ".getAttribute('data-test-script-state') === 'notRunning'")
             assert re.search(r"784-128-10", page.locator('[data-testid="stMain"]').inner_text())
             for k in range(1, repeats + 1):
+                c0 = sc.cpu_seconds(server_pid) if server_pid else 0.0
                 t0 = time.perf_counter()
                 button.click()
                 page.get_by_text(f"Step {10 * k} ·").first.wait_for()
                 t1 = time.perf_counter()
                 page.wait_for_function(DRAWN_JS, arg=10 * k, polling="raf")
                 out.append(time.perf_counter() - t0)
-                print(f"press {k}: caption {t1 - t0:.3f} s, all drawn {out[-1]:.3f} s", file=sys.stderr)
+                if server_pid:
+                    cpu.append(sc.cpu_seconds(server_pid) - c0)
+                print(f"press {k}: caption {t1 - t0:.3f} s, all drawn {out[-1]:.3f} s"
+                      + (f", server CPU {cpu[-1]:.3f} s" if cpu else ""), file=sys.stderr)
         finally:
             browser.close()
-    return out
+    return out, cpu
 
 
 def summary(seconds: list[float]) -> dict:
@@ -119,7 +126,7 @@ def main(argv=None) -> int:
                 url = args.url.rstrip("/")
             else:
                 proc, url = sc.start_server("streamlit_app.py", Path(tmp) / "timings.jsonl", Path(tmp) / "server.log")
-            page = page_times(url, args.repeats)
+            page, cpu = page_times(url, args.repeats, proc.pid if proc is not None else None)
         finally:
             if proc is not None:
                 sc.stop_server(proc)
@@ -127,11 +134,15 @@ def main(argv=None) -> int:
     later = page[1:] or page
     result = {"page_first_s": round(page[0], 3), "page": summary(later), "engine": summary(engine),
               "target_s": TARGET_S, "page_s": [round(x, 3) for x in page], "engine_s": [round(x, 4) for x in engine],
-              "load_average_1min": round(os.getloadavg()[0], 2)}
+              "load_average_1min": round(os.getloadavg()[0], 2),
+              "server_cpu": summary(cpu[1:] or cpu) if cpu else None}
     print(f"Step x10 on 784-128-10 (SGD, batch 16, built-in sample), {args.repeats} presses; "
           f"load average {result['load_average_1min']} on {os.cpu_count()} cores")
     print(f"  page, first press on a fresh server (click -> new step on screen): {page[0]:.3f} s")
     print(f"  page, the presses after it: p50 {result['page']['p50_s']:.3f} s, max {result['page']['max_s']:.3f} s")
+    if cpu:
+        print(f"  the server's CPU for one press, after the first: p50 {result['server_cpu']['p50_s']:.3f} s, "
+              f"max {result['server_cpu']['max_s']:.3f} s")
     print(f"  engine only (Stepper.step_many(10)): p50 {result['engine']['p50_s']:.4f} s, "
           f"max {result['engine']['max_s']:.4f} s")
     print(f"  target, within {TARGET_S:g} s: p50 {'met' if result['page']['p50_s'] <= TARGET_S else 'NOT met'}, "
