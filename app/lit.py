@@ -37,12 +37,13 @@ def _canvas():
 
 def section() -> None:
     """The whole section: the canvas and everything read off it."""
-    if _canvas() is None:
+    st_canvas = _canvas()
+    if st_canvas is None:
         st.error("The drawing canvas could not load: reinstall the tested versions "
                  "(`python -m pip install -r requirements.txt`).", icon=":material/warning:")
         return
     with ui.show_errors("lighting up the units"):
-        lit_units()
+        lit_units(st_canvas)
 
 
 def _grid(values, cols):
@@ -60,10 +61,9 @@ def _clear_lit():
 
 
 @st.fragment
-def lit_units():
-    """The canvas, the lit layers for its drawing, Step on my drawing, then head to head (a fragment)."""
+def lit_units(st_canvas):
+    """The canvas (``st_canvas``), the lit layers for its drawing, Step on my drawing, then head to head."""
     s = session.state()
-    st_canvas = _canvas()
     net = s["step_held"]["stepper"].net if "step_held" in s else session.active_model()[0]
     row = st.container(horizontal=True, gap="large", key="lit-row")
     # in presenter mode the canvas is shown bigger, as on the Draw page: same bitmap and brush, CSS zoom
