@@ -13,25 +13,37 @@ from nnscratch.data.export import kaggle_csv_bytes, png_zip
 from nnscratch.errors import StoreError
 from nnscratch.metrics import confusion_matrix
 
-from . import board, resources, runs, session, teach, ui
+from . import board, cells, resources, runs, session, teach, ui
 
 LATEST = 16
 
 
 def _stats(rows):
-    """-> (accuracy or None, confusion matrix (10, 10): rows the digit drawn, columns the model's read)."""
-    y = np.array([r["label"] for r in rows], np.int64)
-    pred = np.array([r["predicted"] for r in rows if r["predicted"] is not None], np.int64)
-    y_read = np.array([r["label"] for r in rows if r["predicted"] is not None], np.int64)
-    acc = float(np.mean(pred == y_read)) if len(pred) else None
-    return acc, confusion_matrix(y_read, pred) if len(pred) else np.zeros((10, 10), np.int64), len(y)
+    """-> (accuracy or None, confusion matrix (10, 10): rows the digit drawn, columns the model's read, count)."""
+    read = _read(rows)
+    acc = float(np.mean(read["pred"] == read["y"])) if len(read["y"]) else None
+    return acc, confusion_matrix(read["y"], read["pred"]), len(rows)
+
+
+def _read(rows) -> dict:
+    """The drawings a model read (predicted is set): rows (m dicts), y (m,) the labels, pred (m,) the reads,
+    probs (m, 10) the probabilities the model gave (NaN where a row has none stored)."""
+    read = [r for r in rows if r["predicted"] is not None]
+    probs = np.full((len(read), 10), np.nan)
+    for i, r in enumerate(read):
+        p = list(r.get("probabilities") or [])
+        if len(p) == 10:
+            probs[i] = p
+    return dict(rows=read, y=np.array([r["label"] for r in read], np.int64),
+                pred=np.array([r["predicted"] for r in read], np.int64), probs=probs)
 
 
 def room(big: bool = False) -> None:
     """The room's drawings: counts, accuracy, confusion matrix and the latest ones. ``big``: presenter."""
     try:
-        rows = board.call(board.store().list_drawings, board.me().token, limit=None, with_images=False)
-        latest = board.call(board.store().list_drawings, board.me().token, limit=LATEST)
+        # the presenter's view refreshes every few seconds: it reads no images but the latest ones
+        rows = board.call(board.store().list_drawings, board.me().token, limit=None, with_images=not big)
+        latest = board.call(board.store().list_drawings, board.me().token, limit=LATEST) if big else rows[:LATEST]
     except StoreError as e:
         st.caption(board.md(f"The room's drawings are not available: {e}"))
         return
@@ -62,6 +74,20 @@ def room(big: bool = False) -> None:
         st.markdown("**Which digit the room's drawings are taken for**")
         st.image(resources.confusion_png(cm), width="stretch")
         st.caption("Row = the digit drawn (the label given), column = what the model that answered read.")
+    if not big:
+        cell_examples(rows)
+
+
+def cell_examples(rows) -> None:
+    """Choose a cell of the room's confusion matrix: exactly those drawings, each with the probabilities the
+    model that answered gave it (rows with images)."""
+    read = _read(rows)
+    if not len(read["y"]):
+        return
+    idx = cells.pick(read["y"], read["pred"], read["probs"], key="room_cell",
+                     label="Digit drawn → what the model read", noun="drawing")
+    cells.show(np.stack([r["image28"] for r in read["rows"]]) / 255.0, idx, read["probs"],
+               lambda i: f"#{read['rows'][i]['id']}", key="room-cell", what="drawings")
 
 
 def export(rows, kind: str) -> bytes:

@@ -1,4 +1,4 @@
-"""The numbers behind "every unit lit for your drawing", and one cell of a confusion matrix.
+"""The numbers behind "every unit lit for your drawing".
 
 Everything is read off ``Network.activations`` (the engine's own forward pass), then taken apart:
 a first-layer unit's pre-activation is the sum of the map ``w * x`` (its weights times the drawing,
@@ -13,7 +13,7 @@ import numpy as np
 from .errors import ConfigError
 from .network import ACTIVATIONS, Network
 
-__all__ = ["lit", "unit_evidence", "contributions", "pixel_evidence", "confusion_cell"]
+__all__ = ["lit", "unit_evidence", "contributions", "pixel_evidence"]
 
 
 def _row(net: Network, x) -> np.ndarray:
@@ -95,12 +95,3 @@ def pixel_evidence(net: Network, x, digit: int) -> np.ndarray:
         g = g @ net.params[f"W{l}"].T.astype(np.float64)  # dA_(l-1)
     return g[0] * x
 
-
-def confusion_cell(y_true, y_pred, true_class: int, pred_class: int, probs=None) -> np.ndarray:
-    """Indices of the examples in one cell of the confusion matrix (row = true, column = predicted),
-    the most confident first when ``probs`` (n, 10) is given (ties keep index order)."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    idx = np.flatnonzero((y_true == true_class) & (y_pred == pred_class))
-    if probs is not None and len(idx):
-        idx = idx[np.argsort(-np.asarray(probs)[idx, pred_class], kind="stable")]
-    return idx

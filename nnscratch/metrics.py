@@ -40,6 +40,23 @@ def misclassified(y_true, y_pred, probs=None, true_class=None, pred_class=None, 
     return idx[:limit] if limit is not None else idx
 
 
+def cells_by_count(cm) -> list:
+    """The non-empty cells (true, predicted) of a confusion matrix: the mistakes first, most frequent first,
+    then the right answers, most frequent first (ties in row order). What a person picks a cell from."""
+    cm = np.asarray(cm)
+    cells = [(t, p) for t in range(cm.shape[0]) for p in range(cm.shape[1]) if cm[t, p]]
+    return sorted(cells, key=lambda c: (c[0] == c[1], -int(cm[c])))
+
+
+def confusion_cell(y_true, y_pred, true_class: int, pred_class: int, probs=None) -> np.ndarray:
+    """Indices of the examples in one cell of the confusion matrix (row = true, column = predicted),
+    the most confident first when ``probs`` (n, 10) is given (ties keep index order)."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    idx = np.flatnonzero((y_true == true_class) & (y_pred == pred_class))
+    if probs is not None and len(idx):
+        idx = idx[np.argsort(-np.asarray(probs)[idx, pred_class], kind="stable")]
+    return idx
+
 
 def thin(rows, max_points: int = 500) -> np.ndarray:
     """Sorted indices of at most ``max_points`` of a run's history rows (dicts): what the charts draw and

@@ -1,6 +1,7 @@
 """Screenshots of the real app for the documentation, or of every page for reviewing a UI change.
 
-    python scripts/screenshots.py                 # refresh docs/img/ (the README's pictures)
+    python scripts/screenshots.py                 # refresh docs/img/ (the README's and docs/pages.md's pictures)
+    python scripts/screenshots.py --only step     # only Step inside's three (docs/pages.md)
     python scripts/screenshots.py --all --out test-artifacts/screens    # every page at every size
     python scripts/screenshots.py --all --present --out test-artifacts/screens/present
 
@@ -8,7 +9,8 @@ It starts the app itself (`streamlit run streamlit_app.py`, headless, on a free 
 empty data folder so no local class board shows up), drives headless Chromium with Playwright and
 stops the app again. Sizes: phone 390x844 (touch), laptop 1366x768, projector 1920x1080 opened with
 ?present=1. The docs set is: Home at laptop size, Draw at phone size with a digit drawn, Train at
-projector size after a quick run. Every wait is on what the page shows (a heading, the end of a
+projector size after a quick run, and Step inside at all three sizes after "Step on my drawing" with a 7
+the pretrained model reads as 1. Every wait is on what the page shows (a heading, the end of a
 script run, a chart drawn, a status text), never a fixed sleep.
 
 Chromium: $CHROMIUM_PATH, /usr/bin/chromium (Debian: `apt-get install chromium`) or Playwright's own
@@ -18,6 +20,7 @@ Chromium: $CHROMIUM_PATH, /usr/bin/chromium (Debian: `apt-get install chromium`)
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import os
 import socket
@@ -39,10 +42,14 @@ SIZES = {
 }
 PAGES = ["home", "train", "weights", "draw", "my-drawings", "evaluate", "step", "how-it-works", "class"]
 # The README's pictures: (page, size). The projector always opens pages with ?present=1.
-DOCS_SET = [("home", "laptop"), ("draw", "phone"), ("train", "projector")]
+DOCS_SET = [("home", "laptop"), ("draw", "phone"), ("train", "projector"),
+            ("step", "phone"), ("step", "laptop"), ("step", "projector")]  # the last three: docs/pages.md
+MAX_BYTES = 300 * 1024  # a docs picture at most (tests/test_docs.py IMAGE_MAX_BYTES)
 TIMEOUT = 90_000  # ms; a shared, busy machine can be slow to run a page
 # A "7" in canvas pixels (the canvas is 280 px): the top bar, then the stem.
 SEVEN = [[(70, 60), (210, 60)], [(210, 60), (120, 230)]]
+# A 7 with a short flag, in one stroke: the pretrained model reads it as 1 (Step inside's workshop).
+SEVEN_AS_ONE = [[(140, 70), (165, 45), (140, 240)]]
 
 
 def free_port() -> int:
@@ -120,19 +127,22 @@ def open_page(page, base: str, path: str, present: bool) -> None:
     wait_drawn(page)
 
 
-def draw_seven(page, touch: bool) -> None:
-    """Draw a 7 on the Draw page (touch events on a phone) and wait for the answer."""
+def _strokes(page, strokes, touch: bool, changed: str) -> None:
+    """Draw ``strokes`` (canvas pixels) on the main area's canvas, with touch events on a phone; after each
+    stroke wait until the first element matching ``changed`` shows something new (its src or text)."""
     canvas = page.locator('[data-testid="stMain"] canvas.upper-canvas').first
     canvas.wait_for(timeout=TIMEOUT)
+    canvas.scroll_into_view_if_needed()
     cdp = page.context.new_cdp_session(page) if touch else None
-    for stroke in SEVEN:
+    read = "e => e ? (e.getAttribute('src') || e.innerText) : null"
+    for stroke in strokes:
         box = canvas.bounding_box()
         pts = [(box["x"] + x * box["width"] / 280, box["y"] + y * box["height"] / 280) for x, y in stroke]
-        before = page.locator('[data-testid="stMain"] [data-testid="stImage"] img').first
-        old = before.get_attribute("src") if before.count() else None
-        (x0, y0), (x1, y1) = pts
-        n = max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / 4))
-        line = [(x0 + (x1 - x0) * k / n, y0 + (y1 - y0) * k / n) for k in range(n + 1)]
+        old = page.evaluate(f"s => ({read})(document.querySelector(s))", changed)
+        line = []
+        for (x0, y0), (x1, y1) in itertools.pairwise(pts):
+            n = max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / 4))
+            line += [(x0 + (x1 - x0) * k / n, y0 + (y1 - y0) * k / n) for k in range(n + 1)]
         if cdp:
             def touch_at(kind, x, y):
                 cdp.send("Input.dispatchTouchEvent", {
@@ -147,11 +157,50 @@ def draw_seven(page, touch: bool) -> None:
             for x, y in line[1:]:
                 page.mouse.move(x, y)
             page.mouse.up()
-        page.wait_for_function(
-            "old => { const i = document.querySelector('[data-testid=\"stMain\"] [data-testid=\"stImage\"] img');"
-            " return i && i.getAttribute('src') !== old; }", arg=old, timeout=TIMEOUT)
+        page.wait_for_function(f"([s, old]) => {{ const v = ({read})(document.querySelector(s));"
+                               " return v !== null && v !== old; }", arg=[changed, old], timeout=TIMEOUT)
         wait_idle(page)
+
+
+def draw_seven(page, touch: bool) -> None:
+    """Draw a 7 on the Draw page (touch events on a phone) and wait for the answer."""
+    _strokes(page, SEVEN, touch, '[data-testid="stMain"] [data-testid="stImage"] img')
     page.locator('[data-testid="stMetric"]', has_text="Prediction").first.wait_for(timeout=TIMEOUT)
+    wait_drawn(page)
+
+
+def pick(page, label: str, option: str) -> None:
+    """Choose ``option`` of the select labelled ``label`` (typed: the list filters to it, then Enter)."""
+    page.get_by_role("combobox", name=label).click()
+    page.keyboard.type(option)
+    page.keyboard.press("Enter")
+    page.wait_for_function("o => [...document.querySelectorAll('[role=combobox]')].some(e => e.value === o)",
+                           arg=option, timeout=TIMEOUT)
+    wait_idle(page)
+
+
+def step_on_a_seven(page, touch: bool, size: str) -> None:
+    """docs/pages.md's workshop on Step inside: the pretrained model, a 7 it reads as 1, labelled 7, Step on my
+    drawing; then scrolled to what the size's picture shows (phone: the drawing's read and its probability
+    move; laptop: the step's numbers and batch; projector: the gradient as pictures)."""
+    page.get_by_role("combobox", name="Network to step").wait_for(timeout=TIMEOUT)
+    option = page.evaluate("() => [...document.querySelectorAll('[data-testid=\"stSidebar\"] code')]"
+                           ".map(e => e.innerText).find(t => /^784-/.test(t)) || ''")
+    pick(page, "Network to step", f"The pretrained model ({option.replace(chr(8209), '-')})")
+    _strokes(page, SEVEN_AS_ONE, touch, ".st-key-lit-out")
+    page.locator(".st-key-lit-out").wait_for(timeout=TIMEOUT)
+    pick(page, "It is a …", "7")
+    page.locator(".st-key-lit_step button:not([disabled])").wait_for(timeout=TIMEOUT)
+    page.get_by_role("button", name="Step on my drawing").click()
+    page.get_by_text("Your drawing, labelled 7").first.wait_for(timeout=TIMEOUT)
+    wait_drawn(page)
+    target = {"phone": ".st-key-lit-read", "laptop": ".st-key-step-exact",
+              "projector": "[data-testid='stMain'] h3:has-text('The gradient, layer by layer')"}[size]
+    page.locator(target).first.evaluate("e => e.scrollIntoView({block: 'start'})")
+    if size == "laptop":
+        page.locator('[data-testid="stMain"] [data-testid="stMetric"]').first.evaluate(
+            "e => e.scrollIntoView({block: 'start'})")
+    page.mouse.move(5, 5)
     wait_drawn(page)
 
 
@@ -169,6 +218,17 @@ def train_quick(page) -> None:
     page.mouse.move(5, 500)  # off the charts, so no chart toolbar shows on hover
 
 
+def fit(path: Path) -> None:
+    """Keep a picture within docs' limit (tests/test_docs.py): over it, saved again with a 256-colour palette."""
+    if path.stat().st_size <= MAX_BYTES:
+        return
+    from PIL import Image
+
+    with Image.open(path) as im:
+        small = im.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    small.save(path, optimize=True)
+
+
 def shoot(browser, base: str, shots: list[tuple[str, str]], out: Path, act: bool, full: bool,
           present: bool = False) -> list[Path]:
     written = []
@@ -181,8 +241,11 @@ def shoot(browser, base: str, shots: list[tuple[str, str]], out: Path, act: bool
                 draw_seven(page, touch=size == "phone")
             if act and path == "train":
                 train_quick(page)
+            if act and path == "step":
+                step_on_a_seven(page, touch=size == "phone", size=size)
             name = out / f"{path}-{size}.png"
             page.screenshot(path=str(name), full_page=full)
+            fit(name)
             written.append(name)
             print(f"{name.relative_to(ROOT) if name.is_relative_to(ROOT) else name}: "
                   f"{name.stat().st_size // 1024} KB", flush=True)
@@ -197,10 +260,12 @@ def main() -> None:
     ap.add_argument("--full-page", action="store_true", help="the whole page, not only the first screen")
     ap.add_argument("--present", action="store_true", help="open pages with ?present=1 at every size")
     ap.add_argument("--url", help="use an app already running at this address instead of starting one")
+    ap.add_argument("--only", metavar="PAGE", choices=PAGES, help="only this page's pictures (e.g. step)")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
     shots = [(p, s) for s in SIZES for p in PAGES] if args.all else DOCS_SET
+    shots = [(p, s) for p, s in shots if args.only in (None, p)]
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="nnscratch-screens-") as tmp:
         app = None

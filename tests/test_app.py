@@ -10,7 +10,7 @@ import streamlit as st
 from helpers import app_test, start_training, wait_for
 
 PAGES = ["app/pages/home.py", "app/pages/train.py", "app/pages/weights.py", "app/pages/draw.py",
-         "app/pages/evaluate.py", "app/pages/how_it_works.py"]
+         "app/pages/evaluate.py", "app/pages/how_it_works.py", "app/pages/step.py"]
 
 
 def new_app():

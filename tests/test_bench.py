@@ -46,3 +46,17 @@ def test_notebook_baseline_really_learns():
     acc = (notebook.predict(params, Xt) == yt).mean()
     assert acc > 0.3  # ten classes: chance is 0.1
     assert params[1].shape == (10, 1) and np.ptp(params[1]) > 0  # biases drawn per unit at init
+
+
+def test_bench_step_times_the_engine_on_the_pages_defaults_and_summarises():
+    """bench/bench_step.py's engine side runs (784-128-10, ten real steps a repeat) and its summary is the
+    median and the maximum of what was measured."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    import bench_step
+
+    times = bench_step.engine_times(2)
+    assert len(times) == 2 and all(0 < t < 30 for t in times)
+    assert bench_step.summary([0.5, 0.2, 0.9]) == {"n": 3, "p50_s": 0.5, "max_s": 0.9}

@@ -5,7 +5,7 @@ import pytest
 
 from nnscratch import metrics
 from nnscratch.errors import ConfigError
-from nnscratch.inside import confusion_cell, contributions, lit, unit_evidence
+from nnscratch.inside import contributions, lit, unit_evidence
 from nnscratch.network import ACTIVATIONS, Network, softmax
 
 
@@ -68,20 +68,6 @@ def test_bad_units_and_models_without_hidden_layer_are_one_line_errors():
         lit(net, np.zeros(100))
     with pytest.raises(ConfigError, match="no hidden layer"):
         unit_evidence(Network([784, 10]), _drawing(), 0)
-
-
-def test_confusion_cell_holds_exactly_the_matrix_count_for_every_cell():
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 10, 2000)
-    pred = np.where(rng.random(2000) < 0.7, y, rng.integers(0, 10, 2000))
-    probs = rng.dirichlet(np.ones(10), 2000)
-    cm = metrics.confusion_matrix(y, pred)
-    for t in range(10):
-        for p in range(10):
-            idx = confusion_cell(y, pred, t, p, probs)
-            assert len(idx) == cm[t, p]
-            assert (y[idx] == t).all() and (pred[idx] == p).all()
-            assert list(probs[idx, p]) == sorted(probs[idx, p], reverse=True)
 
 
 @pytest.mark.parametrize("hidden", [(40,), (30, 20), ()])

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import charts, resources, session, ui
-from nnscratch import inside, metrics, plots
+from app import cells, charts, resources, session, ui
+from nnscratch import metrics, plots
 from nnscratch.data import kinds
 
 s = session.state()
@@ -55,35 +55,8 @@ with ui.show_errors("evaluating"):
         st.caption("Row = the true digit, column = what the network said. Green: right; red: mistakes.")
 
     st.subheader("Choose a cell of the confusion matrix")
-    # Every non-empty cell, the most frequent mistakes first, then the digits it got right.
-    cells = sorted(((t, p) for t in range(cm.shape[0]) for p in range(cm.shape[1]) if cm[t, p]),
-                   key=lambda c: (c[0] == c[1], -cm[c]))
-    options = ["mistakes"] + cells
-    if s.get("ev_cell") not in options:
-        s["ev_cell"] = options[1] if len(options) > 1 and cells[0][0] != cells[0][1] else "mistakes"
-    label = {"mistakes": f"Every mistake ({int(np.sum(pred != y)):,})"}
-    cell = st.selectbox("True digit → what the network said", options, key="ev_cell",
-                        format_func=lambda c: label.get(c) or (f"true {c[0]} → said {c[1]}: {cm[c]:,} digit"
-                                                               f"{'s' if cm[c] != 1 else ''}"
-                                                               f"{' (right)' if c[0] == c[1] else ''}"))
-    if cell == "mistakes":
-        idx = metrics.misclassified(y, pred, probs)
-    else:
-        idx = inside.confusion_cell(y, pred, cell[0], cell[1], probs)
-    shown = idx[:40]
-    with st.container(key="ev-cell"):
-        st.caption(f"{len(idx):,} test digits in this cell" + (", the most confident first; showing 40."
-                                                                  if len(idx) > 40 else ", the most confident first.")
-                   + " Under each: its index, then the network's top three probabilities.")
-        if len(shown):
-            def top3(i):
-                order = np.argsort(-probs[i])[:3]
-                return ", ".join(f"{k}: {100 * probs[i, k]:.0f} %" for k in order)
-
-            st.image([plots.upscale(X[i].reshape(28, 28), 4) for i in shown],
-                     caption=[f"#{i} · {top3(i)}" for i in shown], width=int(112 * ui.scale()))
-        else:
-            st.success("No mistakes at all on this test set.")
+    idx = cells.pick(y, pred, probs, key="ev_cell", label="True digit → what the network said")
+    cells.show(X, idx, probs, lambda i: f"#{i}", key="ev-cell")
 
     st.subheader("Look at one example")
     e1, e2, e3 = st.columns([1, 1, 2], gap="large")

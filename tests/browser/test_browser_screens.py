@@ -47,6 +47,7 @@ KEYBOARD_TARGETS = {
     "How it works": ("spinbutton", "Test index"),
     "Class": ("switch", "Presenter view"),
     "My drawings": ("link", "Draw a digit"),  # a new session has no drawings yet
+    "Step inside": ("button", "Step x10"),
 }
 
 

@@ -21,7 +21,7 @@ from nnscratch.inside import lit, pixel_evidence, unit_evidence
 from nnscratch.recipe import PRESETS
 from nnscratch.stepper import Stepper
 
-from .appdriver import ANSWER_TIMEOUT, ROOT, record
+from .appdriver import ANSWER_TIMEOUT, record
 
 MAIN = '[data-testid="stMain"]'
 NUM = r"(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
@@ -199,7 +199,7 @@ def choose(app, label_re: str, option: str) -> None:
 
 def test_a_confusion_cell_shows_exactly_its_examples_with_their_probabilities(app, sample):
     from nnscratch import metrics
-    from nnscratch.inside import confusion_cell
+    from nnscratch.metrics import confusion_cell
 
     net = nnscratch.Network.load(SHIPPED_MODEL_PATH)  # the pretrained model a fresh session uses
     probs = net.predict_proba(sample.X_test)
@@ -298,3 +298,42 @@ def test_nothing_is_cut_off_on_a_phone_a_laptop_or_a_projector(browser, app_url,
         assert not app.exceptions() and not app.error_boxes()
     finally:
         context.close()
+
+
+def test_workshop_a_seven_read_as_one_stepped_on_with_the_pretrained_model(app, sample):
+    """docs/pages.md's "Try this in a workshop": with the pretrained model, a 7 with a short flag reads as 1;
+    labelled 7 and stepped on once, its probability for 7 moves exactly as the engine's own step says."""
+    open_step(app)
+    shipped = nnscratch.Network.load(SHIPPED_MODEL_PATH)
+    choose(app, "Network to step", f"The pretrained model ({shipped.architecture})")
+    app.page.locator(MAIN).get_by_text(re.compile(rf"The pretrained model \({shipped.architecture}\)\. Step 0 ·")) \
+        .wait_for(timeout=ANSWER_TIMEOUT)
+    app.wait_idle()
+    app.canvas().scroll_into_view_if_needed()
+    app.stroke([(140, 70), (165, 45), (140, 240)], preprocess.CANVAS_SIZE)  # a 7 with a short flag
+    app.page.locator(MAIN).get_by_text(re.compile("Pre-activation of unit")).wait_for(timeout=ANSWER_TIMEOUT)
+    app.wait_idle()
+    img = preprocess.to_mnist(_canvas_image(app))
+    v = lit(shipped, img)
+    assert v["digit"] == 1, f"the pretrained model reads this 7 as {v['digit']}, not as 1"
+    out = app.page.locator(".st-key-lit-out").inner_text()
+    assert re.search(rf"reads {v['digit']}, then {v['runner_up']}", out), out
+
+    choose(app, "It is a", "7")
+    app.page.locator(".st-key-lit_step button:not([disabled])").wait_for(timeout=ANSWER_TIMEOUT)
+    app.wait_idle()
+    text = press(app, "Step on my drawing", r"Your drawing, labelled 7")
+    ref = Stepper(shipped, sample.X_train, sample.y_train, optimizer="sgd", lr=0.1, batch_size=16, seed=0)
+    r = ref.step(drawing=(img, 7))
+    m = re.search(r"Your drawing, labelled 7: the network gave it ([\d.]+) % for 7 before this step and gives "
+                  r"([\d.]+) % after \(it reads it as (\d) → (\d)\)", text)
+    assert m, text
+    assert float(m[1]) == pytest.approx(100 * r.probs_before[0, 7], abs=0.051)
+    assert float(m[2]) == pytest.approx(100 * r.probs_after[0, 7], abs=0.051)
+    assert float(m[1]) == pytest.approx(100 * v["A2"][7], abs=0.051)  # before: what the lit section showed
+    assert int(m[3]) == 1 and int(m[4]) == int(r.pred_after[0])
+    assert float(m[2]) > float(m[1])
+    # the caption beside the button says the same
+    teach = app.page.locator(".st-key-lit-teach").inner_text()
+    assert f"{float(m[1]):.1f} % → {float(m[2]):.1f} % for 7" in teach, teach
+    assert not app.exceptions() and not app.error_boxes()
