@@ -8,7 +8,9 @@ It starts the app itself (`streamlit run streamlit_app.py`, headless, on a free 
 empty data folder so no local class board shows up), drives headless Chromium with Playwright and
 stops the app again. Sizes: phone 390x844 (touch), laptop 1366x768, projector 1920x1080 opened with
 ?present=1. The docs set is: Home at laptop size, Draw at phone size with a digit drawn, Train at
-projector size after a quick run. Every wait is on what the page shows (a heading, the end of a
+projector size after a quick run, and Home at projector size as join-projector.png (the Join panel; the app
+is started with NNSCRATCH_JOIN_URL set to EXAMPLE_JOIN_URL, an example LAN address, since the address of
+the machine taking the picture means nothing to a reader). Every wait is on what the page shows (a heading, the end of a
 script run, a chart drawn, a status text), never a fixed sleep.
 
 Chromium: $CHROMIUM_PATH, /usr/bin/chromium (Debian: `apt-get install chromium`) or Playwright's own
@@ -39,7 +41,9 @@ SIZES = {
 }
 PAGES = ["home", "train", "weights", "draw", "my-drawings", "evaluate", "step", "how-it-works", "class"]
 # The README's pictures: (page, size). The projector always opens pages with ?present=1.
-DOCS_SET = [("home", "laptop"), ("draw", "phone"), ("train", "projector")]
+DOCS_SET = [("home", "laptop"), ("draw", "phone"), ("train", "projector"), ("home", "projector")]
+NAMES = {("home", "projector"): "join-projector"}  # a docs picture named for what it shows, not its page
+EXAMPLE_JOIN_URL = "http://192.168.1.20:8501"
 TIMEOUT = 90_000  # ms; a shared, busy machine can be slow to run a page
 # A "7" in canvas pixels (the canvas is 280 px): the top bar, then the stem.
 SEVEN = [[(70, 60), (210, 60)], [(210, 60), (120, 230)]]
@@ -66,7 +70,8 @@ class App:
     def __init__(self, data_dir: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, NNSCRATCH_DATA=str(data_dir), OPENBLAS_NUM_THREADS="1")
+        env = dict(os.environ, NNSCRATCH_DATA=str(data_dir), OPENBLAS_NUM_THREADS="1",
+                   NNSCRATCH_JOIN_URL=EXAMPLE_JOIN_URL)
         self.log = open(data_dir / "server.log", "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(self.port),
@@ -181,7 +186,7 @@ def shoot(browser, base: str, shots: list[tuple[str, str]], out: Path, act: bool
                 draw_seven(page, touch=size == "phone")
             if act and path == "train":
                 train_quick(page)
-            name = out / f"{path}-{size}.png"
+            name = out / f"{NAMES.get((path, size), f'{path}-{size}')}.png"
             page.screenshot(path=str(name), full_page=full)
             written.append(name)
             print(f"{name.relative_to(ROOT) if name.is_relative_to(ROOT) else name}: "
