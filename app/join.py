@@ -27,6 +27,7 @@ _CSS = """
 .st-key-nns-join button, .st-key-nns-name button { min-height: 2.5rem; }
 .st-key-nns-name { display: none; }
 @media (max-width: 768px) { .st-key-nns-name { display: flex; top: 0.45rem; right: 3.2rem; } }
+.st-key-nns-join-popover p { font-size: 1.25rem; margin-bottom: 0.2rem; }
 .nns-qr { display: block; image-rendering: pixelated; }
 .nns-join-url { font-family: ui-monospace, Menlo, Consolas, monospace; font-weight: 700; overflow-wrap: anywhere;
   line-height: 1.15; color: #111; text-decoration: none; }
