@@ -87,7 +87,7 @@ def name_button() -> None:
     """A "Your name" button (it shows the name once there is one) opening the nickname field."""
     nick = board.me().nickname
     label = "Your name" if nick == ANONYMOUS else (nick if len(nick) <= 14 else nick[:13] + "…")
-    with st.popover(label, icon=":material/person:"):
+    with st.popover(board.md(label), icon=":material/person:"):  # a label is Markdown: the name stays text
         board.nickname_field(key="nickname_top")
 
 
@@ -102,6 +102,6 @@ def home_panel() -> None:
         with st.container(width="stretch"):
             st.subheader("Join in: scan the code")
             st.html(url_html(j.url, 3, "With your phone's camera, or open this address on a laptop:"))
-            st.markdown("It opens **Draw**: draw a digit and the network reads it. Tap **Your name** at the "
-                        "top so your runs are yours on the Class board.")
+            st.markdown("It opens **Draw**: draw a digit and the network reads it. On a phone, tap **Your name** "
+                        "at the top so your runs are yours on the Class board.")
             _note(j)
