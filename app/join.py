@@ -50,15 +50,17 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, micro=False, boost_error=True).svg_data_uri(dark="#000", light="#fff", border=2)
 
 
-def qr_html(url: str, px: int) -> str:
-    return (f'<img class="nns-qr" src="{qr_data_uri(url)}" width="{px}" height="{px}" '
-            f'alt="QR code of {html.escape(url)}" style="max-width:100%;height:auto">')
+def qr_html(url: str, px: int, vh: int) -> str:
+    """The QR code, ``px`` wide at most, and at most ``vh`` % of the screen's height (so it fits a 1366x768
+    projector too), never wider than its box."""
+    return (f'<img class="nns-qr" src="{qr_data_uri(url)}" alt="QR code of {html.escape(url)}" '
+            f'style="width:min({px}px, {vh}vh);max-width:100%;height:auto">')
 
 
-def url_html(url: str, rem: float, lead: str) -> str:
+def url_html(url: str, size: str, lead: str) -> str:
     """The URL printed beside the code, as a link (what the test compares the decoded code with)."""
     e = html.escape(url)
-    return f'<p>{lead}</p><a class="nns-join-url" style="font-size:{rem}rem" href="{e}">{e}</a>'
+    return f'<p>{lead}</p><a class="nns-join-url" style="font-size:{size}" href="{e}">{e}</a>'
 
 
 def _note(j: join.Join) -> None:
@@ -75,8 +77,8 @@ def top_bar() -> None:
             with st.popover("Join", icon=":material/qr_code_2:", type="primary"):
                 with st.container(key="nns-join-popover", width=600):
                     j = current()
-                    st.html(qr_html(j.url, 540))
-                    st.html(url_html(j.url, 2, "Scan with your phone's camera, or open:"))
+                    st.html(qr_html(j.url, 540, 50))
+                    st.html(url_html(j.url, "2rem", "Scan with your phone's camera, or open:"))
                     _note(j)
         return
     with st.container(key="nns-name"):
@@ -97,11 +99,11 @@ def home_panel() -> None:
         return
     j = current()
     with st.container(border=True, horizontal=True, gap="large", key="nns-join-home"):
-        with st.container(width=600):
-            st.html(qr_html(j.url, 600))
+        with st.container(width="content"):
+            st.html(qr_html(j.url, 600, 55))
         with st.container(width="stretch"):
             st.subheader("Join in: scan the code")
-            st.html(url_html(j.url, 3, "With your phone's camera, or open this address on a laptop:"))
+            st.html(url_html(j.url, "clamp(1.3rem, 3vw, 3rem)", "With your phone's camera, or open this address on a laptop:"))
             st.markdown("It opens **Draw**: draw a digit and the network reads it. On a phone, tap **Your name** "
                         "at the top so your runs are yours on the Class board.")
             _note(j)
