@@ -73,13 +73,12 @@ def top_bar() -> None:
     (shown on narrow screens only)."""
     st.html(_CSS)
     if ui.presenting():
-        with st.container(key="nns-join"):
-            with st.popover("Join", icon=":material/qr_code_2:", type="primary"):
-                with st.container(key="nns-join-popover", width=600):
-                    j = current()
-                    st.html(qr_html(j.url, 540, 50))
-                    st.html(url_html(j.url, "2rem", "Scan with your phone's camera, or open:"))
-                    _note(j)
+        with st.container(key="nns-join"), st.popover("Join", icon=":material/qr_code_2:", type="primary"), \
+                st.container(key="nns-join-popover", width=600):
+            j = current()
+            st.html(qr_html(j.url, 540, 50))
+            st.html(url_html(j.url, "2rem", "Scan with your phone's camera, or open:"))
+            _note(j)
         return
     with st.container(key="nns-name"):
         name_button()

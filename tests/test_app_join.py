@@ -6,9 +6,9 @@ import pytest
 
 pytest.importorskip("streamlit")
 
-from nnscratch import join  # noqa: E402
+from helpers import app_test
 
-from helpers import app_test  # noqa: E402
+from nnscratch import join
 
 
 def html_of(at) -> str:

@@ -17,10 +17,13 @@ import re
 import pytest
 from PIL import Image
 
-from .appdriver import ARTIFACTS, ANSWER_TIMEOUT, AppDriver
+from nnscratch import join
+
+from .appdriver import ANSWER_TIMEOUT, ARTIFACTS, AppDriver
 from .conftest import _start_server, _stop_group, _warm_up
 from .test_browser_phone import on_screen
-from nnscratch import join
+
+zxingcpp = pytest.importorskip("zxingcpp", reason="the QR decoder is missing: python -m pip install -r requirements-test.txt")
 
 TUNNEL = "https://nn-workshop.example.org"
 SERVERS = {"setting": ("127.0.0.1", {join.JOIN_ENV: TUNNEL, join.PROXY_ENV: ""}),
@@ -53,7 +56,7 @@ def servers(browser):
 
 def decode(locator) -> str:
     """The text of the one QR code in a screenshot of ``locator`` (zxing-cpp)."""
-    found = [b for b in __import__("zxingcpp").read_barcodes(Image.open(io.BytesIO(locator.screenshot())))
+    found = [b for b in zxingcpp.read_barcodes(Image.open(io.BytesIO(locator.screenshot())))
              if b.valid]
     assert len(found) == 1, f"expected one readable QR code, found {len(found)}"
     return found[0].text
