@@ -85,6 +85,7 @@ def test_presenter_qr_code_reads_the_printed_url(browser, servers, how):
         qr.wait_for()
         page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=qr.element_handle())
         fully_in_view(page, qr)
+        fully_in_view(page, printed)
         assert qr.bounding_box()["width"] >= 500, "the QR code is too small for the back of a room"
         assert decode(qr) == printed.inner_text().strip() == expected
         if expected.startswith("http://localhost"):  # a machine on no network: the panel says so
