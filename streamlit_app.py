@@ -1,7 +1,7 @@
 """nnscratch: watch a from-scratch NumPy network learn MNIST, look at its weights, draw a digit.
 
 Run:  streamlit run streamlit_app.py
-This file only routes: page config, navigation, the sidebar. The pages are in app/pages/.
+This file only routes: page config, navigation, the top bar's button, the sidebar. The pages are in app/pages/.
 
 The pages live in app/pages/, deliberately NOT a top-level pages/: Streamlit treats a pages/ folder
 beside this file as the old automatic multipage mode until some session has run st.navigation, so a
