@@ -76,20 +76,20 @@ def me() -> Me:
     s = st.session_state
     if "board_me" not in s:
         s["board_me"] = Me(nickname=clean_nickname(st.query_params.get("name", "")))
-        s["nickname_widget"] = "" if s["board_me"].nickname == ANONYMOUS else s["board_me"].nickname
     _presence().add(s["board_me"])
     return s["board_me"]
 
 
-def nickname_field() -> None:
-    """The sidebar's "Nickname" field, kept in the session and in the URL as ?name=."""
+def nickname_field(key: str = "nickname_widget") -> None:
+    """A "Nickname" field (the sidebar's; app/join.py's name button has another, under its own ``key``),
+    kept in the session and in the URL as ?name=. Every field shows the current name."""
     m = me()
+    st.session_state[key] = "" if m.nickname == ANONYMOUS else m.nickname  # before the widget: allowed
 
     def changed():
-        m.nickname = clean_nickname(st.session_state["nickname_widget"])
-        st.session_state["nickname_widget"] = "" if m.nickname == ANONYMOUS else m.nickname
+        m.nickname = clean_nickname(st.session_state[key])
 
-    st.text_input("Nickname", key="nickname_widget", max_chars=24, placeholder=ANONYMOUS, on_change=changed,
+    st.text_input("Nickname", key=key, max_chars=24, placeholder=ANONYMOUS, on_change=changed,
                   help="Shown with your runs on the Class page. No account: anything up to 24 characters. "
                        f"The class board is kept in `{store().url.replace('`', '')}`.")
     want = "" if m.nickname == ANONYMOUS else m.nickname

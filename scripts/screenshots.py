@@ -9,8 +9,10 @@ It starts the app itself (`streamlit run streamlit_app.py`, headless, on a free 
 empty data folder so no local class board shows up), drives headless Chromium with Playwright and
 stops the app again. Sizes: phone 390x844 (touch), laptop 1366x768, projector 1920x1080 opened with
 ?present=1. The docs set is: Home at laptop size, Draw at phone size with a digit drawn, Train at
-projector size after a quick run, and Step inside at all three sizes after "Step on my drawing" with a 7
-the pretrained model reads as 1. Every wait is on what the page shows (a heading, the end of a
+projector size after a quick run, Step inside at all three sizes after "Step on my drawing" with a 7
+the pretrained model reads as 1, and Home at projector size as join-projector.png (the Join panel; the app
+is started with NNSCRATCH_JOIN_URL set to EXAMPLE_JOIN_URL, an example LAN address, since the address of
+the machine taking the picture means nothing to a reader). Every wait is on what the page shows (a heading, the end of a
 script run, a chart drawn, a status text), never a fixed sleep.
 
 Chromium: $CHROMIUM_PATH, /usr/bin/chromium (Debian: `apt-get install chromium`) or Playwright's own
@@ -43,7 +45,10 @@ SIZES = {
 PAGES = ["home", "train", "weights", "draw", "my-drawings", "evaluate", "step", "how-it-works", "class"]
 # The README's pictures: (page, size). The projector always opens pages with ?present=1.
 DOCS_SET = [("home", "laptop"), ("draw", "phone"), ("train", "projector"),
-            ("step", "phone"), ("step", "laptop"), ("step", "projector")]  # the last three: docs/pages.md
+            ("step", "phone"), ("step", "laptop"), ("step", "projector"),  # these three: docs/pages.md
+            ("home", "projector")]
+NAMES = {("home", "projector"): "join-projector"}  # a docs picture named for what it shows, not its page
+EXAMPLE_JOIN_URL = "http://192.168.1.20:8501"
 MAX_BYTES = 300 * 1024  # a docs picture at most (tests/test_docs.py IMAGE_MAX_BYTES)
 TIMEOUT = 90_000  # ms; a shared, busy machine can be slow to run a page
 # A "7" in canvas pixels (the canvas is 280 px): the top bar, then the stem.
@@ -73,7 +78,8 @@ class App:
     def __init__(self, data_dir: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, NNSCRATCH_DATA=str(data_dir), OPENBLAS_NUM_THREADS="1")
+        env = dict(os.environ, NNSCRATCH_DATA=str(data_dir), OPENBLAS_NUM_THREADS="1",
+                   NNSCRATCH_JOIN_URL=EXAMPLE_JOIN_URL)
         self.log = open(data_dir / "server.log", "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(self.port),
@@ -243,7 +249,7 @@ def shoot(browser, base: str, shots: list[tuple[str, str]], out: Path, act: bool
                 train_quick(page)
             if act and path == "step":
                 step_on_a_seven(page, touch=size == "phone", size=size)
-            name = out / f"{path}-{size}.png"
+            name = out / f"{NAMES.get((path, size), f'{path}-{size}')}.png"
             page.screenshot(path=str(name), full_page=full)
             fit(name)
             written.append(name)

@@ -262,6 +262,13 @@ def test_one_board_across_replicas(cluster, board_runs):
     assert runs["ada-r1"].server == "r1" and runs["ada-r2"].server == "r2"  # written by each replica
 
 
+def test_join_panel_shows_the_proxys_address_not_the_replicas(cluster, board_runs):
+    """deploy/cluster gives each replica HAProxy's address (NNSCRATCH_PROXY_ADDRESS): the presenter's Join
+    panel, served by either replica, holds the proxy's port. Bound to 127.0.0.1 here, so: localhost."""
+    for text in board_runs.values():
+        assert f'href="http://localhost:{cluster["port"]}/draw"' in text, text[:500]
+
+
 def test_killed_replica(cluster, board_runs):
     """kill -9 r1: its tabs reconnect to r2 and draw on, a reload is told its session state is gone,
     new sessions avoid r1; `restart-replica 1` brings it back and new sessions reach it again.

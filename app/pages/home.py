@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from app import resources, runs, session, ui
+from app import join, resources, runs, session, ui
 from nnscratch import worker
 from nnscratch.data import kinds
 
 s = session.state()
 st.title("A neural network from scratch, learning to read digits")
+join.home_panel()  # presenter mode: the QR code the room scans, big
 st.markdown(
     "This app trains a small neural network, written from scratch in NumPy, to recognise "
     "handwritten digits from the MNIST dataset. You can watch it learn live, look at what each of its "

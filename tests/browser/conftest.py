@@ -130,13 +130,15 @@ def _die_with_parent() -> None:
         pass
 
 
-def _start_server(log_path: Path) -> tuple[subprocess.Popen, str]:
+def _start_server(log_path: Path, address: str = "127.0.0.1", env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """``streamlit run`` listening on ``address`` (reached at 127.0.0.1), with ``env`` added to the environment."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+           "--server.port", str(port), "--server.address", address, "--browser.gatherUsageStats", "false"]
     log = open(log_path, "w")  # noqa: SIM115 - closed in the fixture's teardown
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            env=None if env is None else {**os.environ, **env},
                             start_new_session=True,  # its own process group: killed as a whole
                             preexec_fn=_die_with_parent)
     proc._nnscratch_log = log
