@@ -41,7 +41,7 @@ _pad = st.components.v2.component(
 
 # Page CSS: on a phone the Draw page's parts are reordered into one column (app/ui.py); the pen switch goes
 # after the drawing's hint, so the canvas, the answer and Clear stay on the first screen.
-CSS = "<style>@media (max-width: 640px) { .st-key-draw-pen { order: 8; } }</style>"
+CSS = "<style>@media (max-width: 640px) { .st-key-draw-pen { order: 8; padding-top: 0.5rem; } }</style>"
 
 
 def pad(board: int):
