@@ -64,11 +64,11 @@ def focus(page) -> dict:
     return page.evaluate(DEEP_FOCUS)
 
 
-def tab_to(page, pred, what: str, limit: int = 80) -> dict:
-    """Press Tab until ``pred(focused)``; fails naming where focus went."""
+def tab_to(page, pred, what: str, limit: int = 80, key: str = "Tab") -> dict:
+    """Press Tab (or ``key``) until ``pred(focused)``; fails naming where focus went."""
     seen = []
     for _ in range(limit):
-        page.keyboard.press("Tab")
+        page.keyboard.press(key)
         f = focus(page)
         if pred(f):
             return f
@@ -143,16 +143,28 @@ def test_a_1_and_a_7_drawn_with_the_keyboard_only(app):
         assert key in help_text, f"the pad's description (for screen readers) does not mention {key}: {help_text}"
     assert app.metric_value("Prediction") is None and page.locator(LIVE).first.text_content() == ""
 
-    keys, pen = keys_for(ONE, keypen.START)
+    keys, _ = keys_for(ONE, keypen.START)
     for k in keys:
         page.keyboard.press(k)
     answer_after(app, lambda: page.keyboard.press("Enter"))
     assert check_answer(app, ONE) == "1"
 
-    # Delete clears the pad (focus is still on it after the answer); a stray key is taken back with Backspace
+    # the page's Clear, next in the Tab order, gives a fresh pad and silences the live region
     assert "kp-pad" in focus(page).get("cls", ""), f"the answer took the focus off the pad: {focus(page)}"
+    tab_to(page, lambda f: f.get("name", "").endswith("Clear"), "Clear", limit=3)
+    page.keyboard.press("Enter")
+    app.metric("Prediction").first.wait_for(state="detached", timeout=ANSWER_TIMEOUT)
+    app.wait_idle()
+    assert page.locator(LIVE).first.text_content() == ""
+    tab_to(page, lambda f: "kp-pad" in f.get("cls", ""), "the new pad", limit=3, key="Shift+Tab")
+    assert page.locator(".kp-ink > *").count() == 0, "the pad still shows ink after Clear"
+    # a stray stroke, cleared with Delete; a stray key in the 7 taken back with Backspace
+    for k in ("Space", "ArrowRight", "Space"):
+        page.keyboard.press(k)
+    assert page.locator(".kp-ink > *").count() == 1, "Space, a move and Space should leave one stroke of ink"
     page.keyboard.press("Delete")
-    keys, pen = keys_for(SEVEN, pen)
+    assert page.locator(".kp-ink > *").count() == 0, "Delete left ink on the pad"
+    keys, pen = keys_for(SEVEN, (keypen.START[0] + 1, keypen.START[1]))
     bar_end = keys.index("Space") + 1 + 6  # after the top bar's six steps to the right
     keys[bar_end:bar_end] = ["ArrowUp", "Backspace"]
     for k in keys:
