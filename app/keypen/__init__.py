@@ -23,6 +23,8 @@ from nnscratch.drawing.pendigits import paint
 from nnscratch.drawing.preprocess import BRUSH_WIDTH, CANVAS_SIZE
 from nnscratch.errors import DataFormatError
 
+from ..session import state
+
 GRID = 11   # pen positions per side: a digit is 6-10 steps tall, so a 1 takes about 10 key presses ...
 STEP = 24   # ... px apart on the canvas: a digit drawn over most of the grid is ~150-240 px tall, the size
             # the brush was chosen for (preprocess.BRUSH_WIDTH)
@@ -42,6 +44,21 @@ _pad = st.components.v2.component(
 # Page CSS: on a phone the Draw page's parts are reordered into one column (app/ui.py); the pen switch goes
 # after the drawing's hint, so the canvas, the answer and Clear stay on the first screen.
 CSS = "<style>@media (max-width: 640px) { .st-key-draw-pen { order: 8; padding-top: 0.5rem; } }</style>"
+
+
+def switch(box, on_change) -> bool:
+    """The "Draw with the keyboard" switch, in ``box``; True when the keyboard pen is on. The choice is kept in
+    the session (``keyboard_pen``), so it outlives a visit to another page; ``on_change()`` runs on a switch."""
+    s = state()
+
+    def changed():
+        s["keyboard_pen"] = s["keyboard_pen_widget"]
+        on_change()
+
+    box.html(CSS)
+    s["keyboard_pen_widget"] = s["keyboard_pen"]
+    box.toggle("Draw with the keyboard", key="keyboard_pen_widget", on_change=changed)
+    return s["keyboard_pen"]
 
 
 def pad(board: int):

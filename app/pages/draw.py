@@ -32,11 +32,6 @@ def _undo_stroke():
     drawing_canvas.undo(s)  # the same canvas, loaded again without its last stroke
 
 
-def _switch_pen():
-    s["keyboard_pen"] = s["keyboard_pen_widget"]
-    drawing_canvas.clear(s)  # a fresh canvas or pad: a drawing is made with one pen
-
-
 # A stroke reruns only this fragment, not the whole app (navigation, sidebar, title): a drawing then costs
 # the server about what a bare canvas-to-prediction script costs, which is what lets a room draw at once.
 @st.fragment
@@ -50,12 +45,9 @@ def draw_and_read():
     # (in presenter mode the canvas is shown bigger: same bitmap, CSS zoom)
     left = row.container(width=round((preprocess.CANVAS_SIZE + 16) * ui.canvas_zoom()), key="draw-canvas")
     right = row.container(width="stretch", key="draw-result")
-    # Drawing without a mouse or a touch screen: a pen on a grid moved by the keys (app/keypen), before the
-    # drawing so that Tab reaches it first
-    left.html(keypen.CSS)
-    s["keyboard_pen_widget"] = s["keyboard_pen"]
-    left.container(key="draw-pen").toggle("Draw with the keyboard", key="keyboard_pen_widget", on_change=_switch_pen)
-    keys = s["keyboard_pen"]
+    # Drawing without a mouse or a touch screen: a pen on a grid moved by the keys (app/keypen). The switch
+    # comes before the drawing, so Tab reaches it first; switching gives a fresh canvas or pad.
+    keys = keypen.switch(left.container(key="draw-pen"), on_change=_clear_canvas)
     with left.container(key="draw-canvasbox"):
         if keys:
             sent = keypen.pad(s["canvas_key"])
