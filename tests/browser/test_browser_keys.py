@@ -183,7 +183,8 @@ def test_the_answer_to_a_canvas_drawing_is_announced_in_a_live_region(app):
     page = app.page
     app.open("Draw")
     region = page.locator(LIVE)
-    assert region.count() == 1, "no polite live region on the Draw page"
+    region.first.wait_for(state="attached")  # mounted with the page (the component's HTML comes just after the run)
+    assert region.count() == 1, "one polite live region on the Draw page"
     assert region.first.text_content() == "", "the live region should start empty, before the first answer"
     region.first.evaluate("e => { e.dataset.probe = 'first'; }")  # the same element must carry every answer
     for strokes in (vertical_one(), closed_zero()):
