@@ -91,6 +91,8 @@ function key(root, e) {
       st.pen = to;
       if (st.down) st.strokes[st.strokes.length - 1].push(to.slice());
     }
+  } else if (k === " " && !st.down && points(st) >= st.cfg.max_points) {
+    st.note = "The pad is full: press Enter, or Delete to start again. ";
   } else if (k === " ") {
     st.history.push(snapshot());
     st.down = !st.down;
