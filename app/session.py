@@ -32,6 +32,7 @@ _DEFAULTS = {
     "canvas_init": None,  # the drawing the canvas starts from (Undo: all strokes but the last; app/canvas.py)
     "canvas_objects": [],  # the strokes on the canvas now, as the component last sent them
     "last_drawing": None,  # the last 28x28 drawing, for How it works
+    "keyboard_pen": False,  # the Draw page draws with the keyboard pad (app/keypen), not the canvas
 }
 
 

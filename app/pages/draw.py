@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from app import canvas as drawing_canvas
-from app import charts, session, teach, timing, ui
+from app import charts, keypen, live, session, teach, timing, ui
 from nnscratch.drawing import preprocess
 from nnscratch.tools import versions
 
@@ -45,19 +45,28 @@ def draw_and_read():
     # (in presenter mode the canvas is shown bigger: same bitmap, CSS zoom)
     left = row.container(width=round((preprocess.CANVAS_SIZE + 16) * ui.canvas_zoom()), key="draw-canvas")
     right = row.container(width="stretch", key="draw-result")
+    # Drawing without a mouse or a touch screen: a pen on a grid moved by the keys (app/keypen). The switch
+    # comes before the drawing, so Tab reaches it first; switching gives a fresh canvas or pad.
+    keys = keypen.switch(left.container(key="draw-pen"), on_change=_clear_canvas)
     with left.container(key="draw-canvasbox"):
-        # without the component's own toolbar, which covered the canvas's top on touch screens: the page's
-        # Undo and Clear below instead (app/canvas.py)
-        canvas = drawing_canvas.draw_canvas(
-            s, stroke_width=preprocess.BRUSH_WIDTH, stroke_color="#FFFFFF", background_color="#000000",
-            height=preprocess.CANVAS_SIZE, width=preprocess.CANVAS_SIZE, drawing_mode="freedraw",
-            update_streamlit=True, return_image_data=True,
-        )
+        if keys:
+            sent = keypen.pad(s["canvas_key"])
+        else:
+            # without the component's own toolbar, which covered the canvas's top on touch screens: the
+            # page's Undo and Clear below instead (app/canvas.py)
+            canvas = drawing_canvas.draw_canvas(
+                s, stroke_width=preprocess.BRUSH_WIDTH, stroke_color="#FFFFFF", background_color="#000000",
+                height=preprocess.CANVAS_SIZE, width=preprocess.CANVAS_SIZE, drawing_mode="freedraw",
+                update_streamlit=True, return_image_data=True,
+            )
     actions = left.container(horizontal=True, key="draw-actions")  # Undo, Clear
-    left.container(key="draw-hint").caption("Draw one digit, large, in the middle.")
-    img28 = None
+    left.container(key="draw-hint").caption("Draw one digit, large, in the middle" + (", then press Enter." if keys else "."))
+    img28 = data = None
     with ui.show_errors("reading the drawing"):
-        data = getattr(canvas, "image_data", None) if canvas is not None else None
+        if keys:  # the strokes drawn as the canvas draws them, then the same path as a canvas drawing
+            data = keypen.render(keypen.strokes_of(sent))
+        else:
+            data = getattr(canvas, "image_data", None) if canvas is not None else None
         if data is not None:
             img28 = preprocess.to_mnist(np.asarray(data))
 
@@ -67,8 +76,11 @@ def draw_and_read():
     seen = top.container(width=int(200 * ui.scale()), key="draw-seen")
     answer = top.container(width="stretch", key="draw-answer")
     bars = right.container(key="draw-bars")
+    said = ""  # what the live region says: the answer, as shown
     if img28 is None:
-        answer.info("Draw a digit on the black square: the prediction appears when you lift your pen or finger.",
+        answer.info("Move the pen with the arrow keys, Space for ink, then press Enter: the prediction appears here."
+                    if keys else
+                    "Draw a digit on the black square: the prediction appears when you lift your pen or finger.",
                     icon=":material/draw:")
     else:
         s["last_drawing"] = img28
@@ -78,20 +90,25 @@ def draw_and_read():
             digit = int(np.argmax(probs))
             with st.container(key="draw-prediction"):
                 st.metric("Prediction", digit)
-            st.metric("Confidence", f"{100 * probs[digit]:.1f} %")
+            confidence = f"{100 * probs[digit]:.1f} %"
+            st.metric("Confidence", confidence)
+            said = f"It reads {digit}, {confidence}"
             timing.record("draw", time.perf_counter() - t0)
             bars.html(charts.probability_bars_html(probs))
             if probs[digit] < 0.6:
                 bars.caption("Not sure? Draw bigger and centred, with one continuous stroke where you can.")
             with left:
                 teach.label_buttons(img28, data, probs, net)  # "Right" / "Wrong? It's a …": stored when tapped
-    actions.button("Undo", icon=":material/undo:", key="undo_stroke", on_click=_undo_stroke,
-                   disabled=not s.get("canvas_objects"))
+    if not keys:  # the pad undoes with Backspace
+        actions.button("Undo", icon=":material/undo:", key="undo_stroke", on_click=_undo_stroke,
+                       disabled=not s.get("canvas_objects"))
     actions.button("Clear", icon=":material/ink_eraser:", key="clear_canvas", on_click=_clear_canvas)
     seen.markdown("**What the network sees**")
     # 28x28 sent as it is and enlarged by the browser, pixel for pixel (CSS image-rendering)
     seen.image(np.zeros((28, 28), np.uint8) if img28 is None else img28, width=int(196 * ui.scale()),
                caption="28×28 pixels, made the way MNIST was: cropped, scaled to 20 px, centred by mass.")
+    with seen:  # for screen readers, there before the first answer (app/live.py)
+        live.announce(said, key="draw-said")
 
 
 draw_and_read()

@@ -93,30 +93,39 @@ def render(strokes, *, size: int = CANVAS_SIZE, brush: float = BRUSH_WIDTH,
     """Strokes -> (size, size, 4) uint8 RGBA, like the canvas's ``image_data``: white ink, black background.
 
     The digit is scaled so it is ``height`` of the canvas tall (a wide digit is shrunk to fit within the
-    margin), centred, and drawn with round caps and joins, ``brush`` px wide, anti-aliased by drawing at
-    SUPERSAMPLE x and box-averaging down. Straight segments join successive points.
+    margin), centred, and drawn by :func:`paint`.
     """
-    from PIL import Image, ImageDraw
-
     pts = np.concatenate([np.asarray(s, np.float64).reshape(-1, 2) for s in strokes])
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     span = np.maximum(hi - lo, 1e-6)
     room = size * (1 - 2 * margin) - brush          # the ink's centre line must leave room for the brush
     scale = min(size * height / span[1], room / span[0], room / span[1])
     offset = size / 2 - (lo + hi) / 2 * scale
+    return paint([np.asarray(s, np.float64).reshape(-1, 2) * scale + offset for s in strokes], size=size, brush=brush)
+
+
+def paint(strokes, *, size: int = CANVAS_SIZE, brush: float = BRUSH_WIDTH) -> np.ndarray:
+    """Strokes in canvas pixels (each (k, 2) x, y) -> (size, size, 4) uint8 RGBA, white ink on black, drawn
+    the way the canvas's free-drawing brush draws: ``brush`` px wide, round caps and joins, straight segments
+    between successive points, anti-aliased by drawing at SUPERSAMPLE x and box-averaging down. Also what the
+    Draw page's keyboard pen draws (app/keypen)."""
+    from PIL import Image, ImageDraw
+
+    strokes = [np.asarray(s, np.float64).reshape(-1, 2) for s in strokes]
+    pts = np.concatenate(strokes)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
     ss = SUPERSAMPLE
     # Draw only the canvas pixels the ink can touch (whole pixels, so the box-averaging is the same as
     # for the full canvas): most of the canvas is never touched.
     pad = brush / 2 + 2
-    x0, y0 = (int(max(0, np.floor(v))) for v in lo * scale + offset - pad)
-    x1, y1 = (int(min(size, np.ceil(v))) for v in hi * scale + offset + pad)
+    x0, y0 = (int(max(0, np.floor(v))) for v in lo - pad)
+    x1, y1 = (int(min(size, np.ceil(v))) for v in hi + pad)
     img = Image.new("L", ((x1 - x0) * ss, (y1 - y0) * ss), 0)
     draw = ImageDraw.Draw(img)
     r = brush * ss / 2
     corner = np.array([x0, y0], np.float64)
     for s in strokes:
-        p = (np.asarray(s, np.float64).reshape(-1, 2) * scale + offset - corner) * ss
-        xy = [tuple(q) for q in p]
+        xy = [tuple(q) for q in (s - corner) * ss]
         if len(xy) > 1:
             draw.line(xy, fill=255, width=max(1, round(brush * ss)))
         for x, y in xy:  # round caps and joins
