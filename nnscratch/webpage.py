@@ -20,7 +20,7 @@ from .drawing import preprocess
 from .errors import ConfigError
 from .network import ACTIVATIONS, Network
 
-__all__ = ["ENCODINGS", "DEFAULT_ENCODING", "encode", "decode", "quantised", "to_html", "file_name"]
+__all__ = ["ENCODINGS", "DEFAULT_ENCODING", "encode", "decode", "quantised", "check", "to_html", "file_name"]
 
 # float16: 2 bytes a weight and agreement with float32 to ~1e-3 in probability (bench/bench_webpage.py);
 # int8 halves the size again, at a larger error. See docs/take-home.md for the measured figures.
@@ -96,14 +96,20 @@ def _json_for_script(obj) -> str:
     return json.dumps(obj, separators=(",", ":")).replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def to_html(net: Network, encoding: str = DEFAULT_ENCODING) -> str:
-    """The whole page for ``net``: weights, canvas, preprocessing and forward pass, one HTML string."""
+def check(net: Network) -> None:
+    """Raise ConfigError (one line) if ``net`` cannot become a page: cheap, for a button to ask first."""
     g = ACTIVATIONS.get(net.activation)
     if g is None or not g.js:
         raise ConfigError(f"activation {net.activation!r} has no JavaScript form; a page cannot run this model")
     if net.sizes[0] != preprocess.FRAME * preprocess.FRAME:
         raise ConfigError(f"a page reads 28x28 drawings, so the model needs {preprocess.FRAME ** 2} inputs, "
                           f"not {net.sizes[0]}")
+
+
+def to_html(net: Network, encoding: str = DEFAULT_ENCODING) -> str:
+    """The whole page for ``net``: weights, canvas, preprocessing and forward pass, one HTML string."""
+    check(net)
+    g = ACTIVATIONS[net.activation]
     config = {"sizes": net.sizes, "activation": net.activation, "layers": _layers(net, encoding),
               "pre": {"canvas": preprocess.CANVAS_SIZE, "brush": preprocess.BRUSH_WIDTH, "box": preprocess.BOX,
                       "frame": preprocess.FRAME, "centre": preprocess.CENTRE,
