@@ -118,7 +118,7 @@ def to_html(net: Network, encoding: str = DEFAULT_ENCODING) -> str:
     inside = "<dl>" + "".join(f"<dt>{html.escape(t)}</dt><dd>{html.escape(v)}</dd>"
                               for t, v in _facts(net, encoding)) + "</dl>"
     fields = {"TITLE": html.escape(f"Draw a digit · {name} ({net.architecture})"),
-              "HEADING": html.escape(f"Draw a digit: {name} reads it"),
+              "HEADING": "Draw a digit",
               "CANVAS": str(preprocess.CANVAS_SIZE), "INSIDE": inside,
               "ACTIVATION": g.js, "CONFIG": _json_for_script(config)}
     # one pass, so a model name that reads "{{CONFIG}}" stays text
