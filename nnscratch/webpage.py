@@ -22,9 +22,11 @@ from .network import ACTIVATIONS, Network
 
 __all__ = ["ENCODINGS", "DEFAULT_ENCODING", "encode", "decode", "quantised", "check", "to_html", "file_name"]
 
-# float16: 2 bytes a weight and agreement with float32 to ~1e-3 in probability (bench/bench_webpage.py);
-# int8 halves the size again, at a larger error. See docs/take-home.md for the measured figures.
-ENCODINGS = ("float16", "int8")
+# float16: 2 bytes a weight, and the page agrees with the float32 engine to ~1e-3 in probability; int8
+# halves the size again at a larger error; float32 is exact and twice float16's size. Measured by
+# bench/bench_webpage.py: see docs/take-home.md.
+ENCODINGS = ("float16", "int8", "float32")
+_DTYPES = {"float16": "<f2", "int8": "i1", "float32": "<f4"}
 DEFAULT_ENCODING = "float16"
 TEMPLATE = Path(__file__).with_name("webpage.html")
 F16_MAX = float(np.finfo(np.float16).max)
@@ -34,7 +36,7 @@ def encode(a: np.ndarray, encoding: str = DEFAULT_ENCODING) -> dict:
     """One weight matrix or bias vector -> {"shape", "enc", "scale", "b64"} (little-endian bytes, base64).
 
     float16: the values rounded to half precision (scale 1). int8: round(a / scale) with
-    scale = max|a| / 127, so every value is within scale / 2 of the original.
+    scale = max|a| / 127, so every value is within scale / 2 of the original. float32: as they are.
     """
     a = np.asarray(a, dtype=np.float64)
     if encoding == "float16":
@@ -42,6 +44,8 @@ def encode(a: np.ndarray, encoding: str = DEFAULT_ENCODING) -> dict:
             raise ConfigError(f"a weight of {np.abs(a).max():.3g} is too large for float16 (max {F16_MAX:g}); "
                               "use the int8 encoding")
         raw, scale = a.astype("<f2").tobytes(), 1.0
+    elif encoding == "float32":
+        raw, scale = a.astype("<f4").tobytes(), 1.0
     elif encoding == "int8":
         top = float(np.abs(a).max()) if a.size else 0.0
         scale = top / 127 if top > 0 else 1.0
@@ -54,7 +58,7 @@ def encode(a: np.ndarray, encoding: str = DEFAULT_ENCODING) -> dict:
 def decode(d: dict) -> np.ndarray:
     """The inverse of :func:`encode` (what the page's JavaScript does), as float32 of d["shape"]."""
     raw = base64.b64decode(d["b64"])
-    values = np.frombuffer(raw, "<f2" if d["enc"] == "float16" else "i1").astype(np.float64)
+    values = np.frombuffer(raw, _DTYPES[d["enc"]]).astype(np.float64)
     return (values * d["scale"]).astype(np.float32).reshape(d["shape"])
 
 
@@ -118,7 +122,6 @@ def to_html(net: Network, encoding: str = DEFAULT_ENCODING) -> str:
     inside = "<dl>" + "".join(f"<dt>{html.escape(t)}</dt><dd>{html.escape(v)}</dd>"
                               for t, v in _facts(net, encoding)) + "</dl>"
     fields = {"TITLE": html.escape(f"Draw a digit · {name} ({net.architecture})"),
-              "HEADING": "Draw a digit",
               "CANVAS": str(preprocess.CANVAS_SIZE), "INSIDE": inside,
               "ACTIVATION": g.js, "CONFIG": _json_for_script(config)}
     # one pass, so a model name that reads "{{CONFIG}}" stays text

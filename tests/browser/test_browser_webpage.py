@@ -19,7 +19,7 @@ from nnscratch import Network
 from nnscratch.checkpoint import SHIPPED_MODEL_PATH
 from nnscratch.drawing.preprocess import CANVAS_SIZE, to_mnist
 from nnscratch.network import ACTIVATIONS
-from nnscratch.webpage import to_html
+from nnscratch.webpage import ENCODINGS, quantised, to_html
 
 from .appdriver import ARTIFACTS, record
 
@@ -152,12 +152,13 @@ def test_page_preprocessing_and_every_activation_match_the_engine(offline_page, 
 
     page, attempted, errors = offline_page
     rng = np.random.default_rng(7)
-    for name in ACTIVATIONS:
-        net = Network([784, 16, 12, 10], activation=name, seed=3)
-        open_page(page, tmp_path / f"{name}.html", to_html(net))
-        X = rng.random((5, 784)).astype(np.float32)
-        js = np.array(page.evaluate("xs => xs.map(x => window.nnscratch.forward(x))", X.tolist()))
-        assert np.abs(js - net.predict_proba(X)).max() < 1e-3, name  # float16 weights vs float32
+    for i, name in enumerate(ACTIVATIONS):
+        for encoding in ENCODINGS:  # the page's decoding and forward pass against the engine on the same weights
+            net = Network([784, 16, 12, 10], activation=name, seed=i)
+            open_page(page, tmp_path / f"{name}-{encoding}.html", to_html(net, encoding))
+            X = rng.random((5, 784)).astype(np.float32)
+            js = np.array(page.evaluate("xs => xs.map(x => window.nnscratch.forward(x))", X.tolist()))
+            assert np.abs(js - quantised(net, encoding).predict_proba(X)).max() < 1e-5, (name, encoding)
     worst = 0.0
     for t in range(40):
         h, w = int(rng.integers(12, 300)), int(rng.integers(5, 300))
