@@ -21,7 +21,7 @@ from nnscratch.drawing.preprocess import CANVAS_SIZE, to_mnist
 from nnscratch.network import ACTIVATIONS
 from nnscratch.webpage import ENCODINGS, quantised, to_html
 
-from .appdriver import ARTIFACTS, record
+from .appdriver import ARTIFACTS, AppDriver, record
 
 PROB_TOL = 1e-2     # issue #25: every probability within 1e-2 of the app's
 IMAGE_TOL = 1e-5    # the 28x28 image: the same float32 arithmetic as NumPy (measured: <= 6e-8)
@@ -58,10 +58,15 @@ def digit_strokes(digit: int, rng) -> list[list[tuple[float, float]]]:
     return out
 
 
+PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+LAPTOP = dict(viewport={"width": 1366, "height": 768})
+
+
 @pytest.fixture
-def offline_page(browser):
-    """A page whose context is offline and aborts (and records) any request that is not a file:// one."""
-    context = browser.new_context(offline=True, viewport={"width": 1366, "height": 768})
+def offline_page(browser, request):
+    """A page whose context is offline and aborts (and records) any request that is not a file:// one.
+    At laptop size, or a phone's with ``@pytest.mark.parametrize("offline_page", [PHONE], indirect=True)``."""
+    context = browser.new_context(offline=True, **getattr(request, "param", LAPTOP))
     attempted = []
 
     def guard(route):
@@ -86,12 +91,16 @@ def open_page(page, path, html: str) -> None:
     page.wait_for_selector("body[data-ready='1']", timeout=WAIT_MS)
 
 
-def draw(page, strokes, done: int) -> None:
-    """Real mouse strokes on the page's canvas; waits for the answer to the last one."""
+def draw(page, strokes, done: int, touch: bool = False) -> None:
+    """Real mouse (or finger) strokes on the page's canvas; waits for the answer to the last one."""
     box = page.locator("#pad").bounding_box()
     k = box["width"] / CANVAS_SIZE
     for i, stroke in enumerate(strokes):
         pts = [(box["x"] + x * k, box["y"] + y * k) for x, y in stroke]
+        if touch:
+            AppDriver(page, "")._touch_stroke(pts)
+            page.wait_for_selector(f"body[data-strokes='{done + i + 1}']", timeout=WAIT_MS)
+            continue
         page.mouse.move(*pts[0])
         page.mouse.down()
         for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
@@ -179,4 +188,21 @@ def test_page_preprocessing_and_every_activation_match_the_engine(offline_page, 
         if want is not None:
             worst = max(worst, float(np.abs(np.array(got).reshape(28, 28) - want).max()))
     assert worst <= IMAGE_TOL, f"the page's to_mnist differs from Python's by {worst:.3g}"
+    assert not attempted and not errors, (attempted, errors)
+
+
+@pytest.mark.parametrize("offline_page", [PHONE], indirect=True)
+def test_on_a_phone_a_finger_draws_and_nothing_overflows(offline_page, tmp_path):
+    page, attempted, errors = offline_page
+    net = Network([784, 32, 10], seed=1)
+    open_page(page, tmp_path / "phone.html", to_html(net))
+    draw(page, digit_strokes(4, np.random.default_rng(4)), 0, touch=True)
+    got = page.evaluate(READ)
+    rgba = np.frombuffer(base64.b64decode(got["rgba"]), np.uint8).reshape(got["h"], got["w"], 4)
+    probs = net.predict_proba(to_mnist(rgba).reshape(1, -1))[0]
+    assert got["digit"] == str(int(probs.argmax()))
+    assert np.abs(np.array(got["probs"]) - probs).max() <= PROB_TOL
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= PHONE["viewport"]["width"], f"the page is {width} px wide on a 390 px phone"
+    assert page.locator("#pad").bounding_box()["width"] >= 270, "the canvas shrank on a phone"
     assert not attempted and not errors, (attempted, errors)
