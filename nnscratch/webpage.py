@@ -82,11 +82,11 @@ def _facts(net: Network, encoding: str) -> list[tuple[str, str]]:
     data = m.get("data") or {}
     trained_on = " + ".join(x for x in (data.get("label"), data.get("extra")) if x) or "not recorded"
     acc = m.get("test_accuracy")
-    n_params = sum(int(p.size) for p in net.params.values())
+    weights = sum(int(p.size) for p in net.params.values())
     facts = [("Model", m.get("name") or "model"),
              ("Layers", " → ".join(str(s) for s in net.sizes) + f" ({net.activation} in the hidden layers, "
                                                                  "softmax at the end)"),
-             ("Parameters", f"{n_params:,} weights and biases, stored as {encoding}"),
+             ("Parameters", f"{weights:,} weights and biases, stored as {encoding}"),
              ("Trained on", trained_on),
              ("Test accuracy", "not measured" if acc is None else f"{100 * float(acc):.2f} %")]
     for term, key in (("Where it came from", "origin"), ("Made", "created_at")):
