@@ -10,6 +10,8 @@ two of every digit, each a slanted, scaled, rotated and wobbled copy of a hand-w
 from __future__ import annotations
 
 import base64
+import html
+import json
 import math
 
 import numpy as np
@@ -206,3 +208,65 @@ def test_on_a_phone_a_finger_draws_and_nothing_overflows(offline_page, tmp_path)
     assert width <= PHONE["viewport"]["width"], f"the page is {width} px wide on a 390 px phone"
     assert page.locator("#pad").bounding_box()["width"] >= 270, "the canvas shrank on a phone"
     assert not attempted and not errors, (attempted, errors)
+
+
+def test_my_drawings_downloads_the_current_model_as_a_page(app):
+    """The app's button (app/takehome.py) gives a page holding the session's current model: the shipped one."""
+    import re
+
+    from nnscratch.webpage import decode
+
+    app.open("My drawings")
+    button = app.page.get_by_role("button", name="Download as a web page")
+    button.wait_for()
+    with app.page.expect_download() as got:
+        button.click()
+    download = got.value
+    assert download.suggested_filename.endswith(".html")
+    page = open(download.path(), encoding="utf-8").read()
+    cfg = json.loads(re.search(r"const CFG = (\{.*?\});\n", page).group(1))
+    net = Network.load(SHIPPED_MODEL_PATH)
+    assert cfg["sizes"] == net.sizes
+    W1 = decode(cfg["layers"][0]["W"]).astype(np.float64)
+    assert np.all(np.abs(W1 - net.params["W1"]) <= np.maximum(np.abs(net.params["W1"]) * 2.0 ** -11, 2.0 ** -25))
+    assert html.escape(net.meta["name"]) in page
+    assert not app.exceptions()
+
+
+def downloaded_config(d, button) -> dict:
+    import re
+
+    with d.page.expect_download() as got:
+        button.click()
+    assert got.value.suggested_filename.endswith(".html")
+    page = open(got.value.path(), encoding="utf-8").read()
+    return json.loads(re.search(r"const CFG = (\{.*?\});\n", page).group(1))
+
+
+def test_train_and_the_class_board_download_the_runs_model(app):
+    """After a run: Train's button and the board's button for that run give pages of the very model the
+    board stored (the store's copy, decoded by nnscratch.webpage.decode like the page does)."""
+    import re
+
+    from nnscratch.store import get_store
+    from nnscratch.webpage import decode
+
+    from .test_browser_class import pick_first_run
+
+    app.open("Train")
+    app.start_training(epochs=1)
+    app.wait_progress(lambda p: p["status"] == "completed", timeout=180, what="the run")
+    saved = app.page.locator('[data-testid="stSidebarUserContent"]', has_text=re.compile(r"Saved to the class board"))
+    saved.wait_for()
+    run_id = int(re.search(r"run (\d+)", saved.inner_text())[1])
+    stored = Network.load(get_store().load_model_bytes(run_id))
+    from_train = downloaded_config(app, app.page.get_by_role("button", name="Download as a web page").first)
+    app.goto("Class")
+    assert f"Run {run_id}" in pick_first_run(app)
+    from_board = downloaded_config(app, app.page.get_by_role("button", name="Download as a web page"))
+    for cfg in (from_train, from_board):
+        assert cfg["sizes"] == stored.sizes
+        for l, layer in enumerate(cfg["layers"], start=1):
+            want = stored.params[f"W{l}"].astype(np.float64)
+            assert np.all(np.abs(decode(layer["W"]) - want) <= np.maximum(np.abs(want) * 2.0 ** -11, 2.0 ** -25))
+    assert not app.exceptions()
