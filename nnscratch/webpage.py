@@ -122,7 +122,8 @@ def to_html(net: Network, encoding: str = DEFAULT_ENCODING) -> str:
     inside = "<dl>" + "".join(f"<dt>{html.escape(t)}</dt><dd>{html.escape(v)}</dd>"
                               for t, v in _facts(net, encoding)) + "</dl>"
     fields = {"TITLE": html.escape(f"Draw a digit · {name} ({net.architecture})"),
-              "CANVAS": str(preprocess.CANVAS_SIZE), "INSIDE": inside,
+              "CANVAS": str(preprocess.CANVAS_SIZE), "FRAME": str(preprocess.FRAME), "BOX": str(preprocess.BOX),
+              "INSIDE": inside,
               "ACTIVATION": g.js, "CONFIG": _json_for_script(config)}
     # one pass, so a model name that reads "{{CONFIG}}" stays text
     return re.sub(r"\{\{([A-Z]+)\}\}", lambda m: fields[m.group(1)], TEMPLATE.read_text(encoding="utf-8"))

@@ -122,3 +122,17 @@ def test_cli_writes_the_page_and_fails_in_one_line(net, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and all(e.startswith("nnscratch: ") for e in err)
     assert "no such model file" in err[0] and "does not exist" in err[1] and "Traceback" not in "".join(err)
+
+
+def test_the_pages_canvas_and_preprocessing_constants_come_from_preprocess(net):
+    from nnscratch.drawing import preprocess
+    from nnscratch.webpage import TEMPLATE
+
+    page = to_html(net)
+    assert embedded_config(page)["pre"] == {
+        "canvas": preprocess.CANVAS_SIZE, "brush": preprocess.BRUSH_WIDTH, "box": preprocess.BOX,
+        "frame": preprocess.FRAME, "centre": preprocess.CENTRE, "ink_threshold": preprocess.INK_THRESHOLD}
+    assert f'width="{preprocess.CANVAS_SIZE}" height="{preprocess.CANVAS_SIZE}"' in page
+    template = TEMPLATE.read_text(encoding="utf-8")  # one source: no second copy of the numbers in the page
+    for value in (preprocess.CANVAS_SIZE, preprocess.BRUSH_WIDTH):
+        assert not re.search(rf"(?<![\w.#]){value}(?![\w.])", template), f"{value} is written into webpage.html"
