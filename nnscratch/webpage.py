@@ -84,8 +84,9 @@ def _facts(net: Network, encoding: str) -> list[tuple[str, str]]:
     acc = m.get("test_accuracy")
     weights = sum(int(p.size) for p in net.params.values())
     facts = [("Model", m.get("name") or "model"),
-             ("Layers", " → ".join(str(s) for s in net.sizes) + f" ({net.activation} in the hidden layers, "
-                                                                 "softmax at the end)"),
+             ("Layers", " → ".join(str(s) for s in net.sizes)
+              + (f" ({net.activation} in the hidden layers, softmax at the end)" if net.n_layers > 1
+                 else " (softmax of a weighted sum: no hidden layer)")),
              ("Parameters", f"{weights:,} weights and biases, stored as {encoding}"),
              ("Trained on", trained_on),
              ("Test accuracy", "not measured" if acc is None else f"{100 * float(acc):.2f} %")]
