@@ -224,15 +224,20 @@ def _session_ticket(token: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------- reuse
-def load_model(run) -> None:
-    """Make a board run's model this session's current model (Draw, Weights, Evaluate use it)."""
+def run_model(run):
+    """A board run's model as a Network, named after the run (StoreError or ModelFileError, one line)."""
     from nnscratch import Network
 
-    from .session import set_model
     net = Network.load(call(store().load_model_bytes, run.id))
     net.meta.setdefault("name", run.name or f"run {run.id}")
     net.meta["board_run"] = run.id  # a drawing it reads records which run answered
-    set_model(net, f"from the class board: run {run.id} by {run.nickname}")
+    return net
+
+
+def load_model(run) -> None:
+    """Make a board run's model this session's current model (Draw, Weights, Evaluate use it)."""
+    from .session import set_model
+    set_model(run_model(run), f"from the class board: run {run.id} by {run.nickname}")
 
 
 def recipe_params(recipe: dict, data_kind: str | None = None) -> dict:

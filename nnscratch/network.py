@@ -35,6 +35,7 @@ class Activation(NamedTuple):
     formula: str  # LaTeX of g
     slope: str  # LaTeX of g'
     needs_z: bool = False  # the backward pass reads Z itself (the others read A; relu's forward overwrites Z)
+    js: str = ""  # g as a JavaScript expression in a number z, for the exported web page (nnscratch.webpage)
 
 
 # Written in place where it is safe: the backward pass owns dA and nothing else reads it afterwards.
@@ -75,11 +76,14 @@ def _tanh_back(dA, Z, A):
 
 
 ACTIVATIONS = {
-    "relu": Activation(_relu, _relu_back, r"\mathrm{ReLU}(z) = \max(z, 0)", r"g'(Z) = [Z > 0]"),
+    "relu": Activation(_relu, _relu_back, r"\mathrm{ReLU}(z) = \max(z, 0)", r"g'(Z) = [Z > 0]",
+                       js="Math.max(z, 0)"),
     "leaky_relu": Activation(_leaky_relu, _leaky_relu_back, r"\mathrm{LeakyReLU}(z) = \max(z, 0.01 z)",
-                             r"g'(Z) = [Z > 0] + 0.01\,[Z \le 0]", needs_z=True),
-    "sigmoid": Activation(_sigmoid, _sigmoid_back, r"\sigma(z) = 1 / (1 + e^{-z})", r"g'(Z) = A (1 - A)"),
-    "tanh": Activation(_tanh, _tanh_back, r"\tanh(z)", r"g'(Z) = 1 - A^2"),
+                             r"g'(Z) = [Z > 0] + 0.01\,[Z \le 0]", needs_z=True,
+                             js=f"(z > 0 ? z : z * {LEAKY_SLOPE!r})"),
+    "sigmoid": Activation(_sigmoid, _sigmoid_back, r"\sigma(z) = 1 / (1 + e^{-z})", r"g'(Z) = A (1 - A)",
+                          js="0.5 * (Math.tanh(0.5 * z) + 1)"),
+    "tanh": Activation(_tanh, _tanh_back, r"\tanh(z)", r"g'(Z) = 1 - A^2", js="Math.tanh(z)"),
 }
 
 

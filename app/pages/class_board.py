@@ -12,7 +12,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from app import board, charts, class_drawings, session, timing, ui
+from app import board, charts, class_drawings, session, takehome, timing, ui
 from nnscratch.errors import StoreError
 from nnscratch.store import check_instructor_key, instructor_key_set
 
@@ -196,6 +196,8 @@ def run_actions(run) -> None:
             board.call(store.delete_run, run.id, me.token)
             ui.flash(f"Run {run.id} deleted.")
             st.rerun()
+    takehome.download_page_button(st, get_net=lambda: board.run_model(run), file_name=f"nnscratch_run{run.id}.html",
+                                  key=f"dl_page_run_{run.id}", disabled=not run.has_model)
     st.caption("Share this recipe: the link opens Train with it filled in.")
     st.code(board.recipe_link(run.recipe, run.data_kind), language=None, wrap_lines=True)
 

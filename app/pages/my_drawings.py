@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import board, charts, runs, session, teach, ui
+from app import board, charts, runs, session, takehome, teach, ui
 from nnscratch import worker
 from nnscratch.errors import StoreError
 from nnscratch.metrics import per_class_accuracy
@@ -34,6 +34,7 @@ def teach_section(rows) -> None:
         with ui.show_errors("starting to teach"):
             teach.start_teaching(rows, net, f"{me.nickname}'s")
             st.rerun()
+    takehome.download_page_button(st, net, key="dl_page_mine")
 
 
 @st.fragment(run_every=1.0)

@@ -6,7 +6,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from app import board, charts, runs, session, timing, ui, uploads
+from app import board, charts, runs, session, takehome, timing, ui, uploads
 from nnscratch import worker
 from nnscratch.data import kinds
 from nnscratch.errors import NNScratchError
@@ -217,13 +217,14 @@ def _final(w, snap):
         st.error(snap["error"] or "the run failed", icon=":material/warning:")
     if w.n_rows() == 0:
         return
-    d1, d2, _ = st.columns([1, 1, 2])
+    d1, d2, d3 = st.columns([1, 1, 2])
     d1.download_button("Download this model (.npz)", data=w.net.to_bytes,
                        file_name=f"nnscratch_{w.net.architecture}.npz", mime="application/octet-stream",
                        icon=":material/download:", key=f"dl_run_{w.id}", on_click="ignore", width="stretch")
     d2.download_button("Download history (.csv)", data=lambda: pd.DataFrame(w.rows()).to_csv(index=False),
                        file_name=f"nnscratch_history_{w.id}.csv", mime="text/csv", icon=":material/table_view:",
                        key=f"dl_hist_{w.id}", on_click="ignore", width="stretch")
+    takehome.download_page_button(d3, w.net, key=f"dl_page_{w.id}")
     if s["model"] is not w.net and w.status in (worker.COMPLETED, worker.STOPPED, worker.DIVERGED):
         if st.button("Use this run's model as my model", key=f"adopt_{w.id}"):
             session.set_model(w.net, f"trained here ({w.status})")
@@ -331,6 +332,7 @@ with mc1:
         st.download_button("Download my model (.npz)", data=s["model"].to_bytes,
                            file_name=f"nnscratch_{m['architecture']}.npz", mime="application/octet-stream",
                            icon=":material/download:", on_click="ignore", key="dl_model")
+        takehome.download_page_button(st, s["model"], key="dl_page_model")
     else:
         st.caption("You have no model of your own yet: train one, or upload a file saved earlier.")
 with mc2:

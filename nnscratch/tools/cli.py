@@ -1,4 +1,4 @@
-"""Command line: ``python -m nnscratch train | evaluate | predict | bench | download | class | finetune``.
+"""Command line: ``python -m nnscratch train | evaluate | predict | bench | download | webpage | class | finetune``.
 
 Every user error ends as one line on stderr and a non-zero exit, never a traceback. With
 ``--json`` the last line of stdout is one JSON object.
@@ -32,6 +32,7 @@ def _batch_size(text):
 
 def build_parser():
     from ..recipe import CHOICES, PRESETS
+    from ..webpage import DEFAULT_ENCODING, ENCODINGS
 
     p = _Parser(prog="python -m nnscratch", description="A neural network from scratch in NumPy.")
     p.add_argument("--version", action=VersionAction)
@@ -84,6 +85,11 @@ def build_parser():
 
     d = sub.add_parser("download", help="fetch full MNIST into the cache (or copy it from a folder)")
     d.add_argument("--from", dest="from_dir", metavar="DIR", help="copy and verify the four IDX files from DIR")
+    w = sub.add_parser("webpage", help="one self-contained HTML file that reads digits drawn in it, offline")
+    w.add_argument("model")
+    w.add_argument("--out", default=None, help="where to write the page (default nnscratch_<architecture>.html)")
+    w.add_argument("--weights", choices=ENCODINGS, default=DEFAULT_ENCODING,
+                   help=f"how the page stores the weights (default {DEFAULT_ENCODING}: see docs/take-home.md)")
     class_cli.add_parser(sub)
     finetune_cli.add_parser(sub)
     return p
@@ -273,8 +279,21 @@ def cmd_download(args):
     print(f"MNIST is ready in {folder}")
 
 
+def cmd_webpage(args):
+    from ..network import Network
+    from ..webpage import file_name, to_html
+
+    net = Network.load(args.model)
+    out = Path(args.out or file_name(net))
+    if not out.parent.resolve().is_dir():
+        raise ConfigError(f"--out {out}: folder {out.parent} does not exist; create it or choose another path")
+    page = to_html(net, args.weights)
+    out.write_text(page, encoding="utf-8")
+    print(f"wrote {out} ({len(page.encode()) / 1024:.0f} KB): open it in a browser, no network needed")
+
+
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "bench": cmd_bench,
-            "download": cmd_download, "class": class_cli.run, "finetune": finetune_cli.run}
+            "download": cmd_download, "webpage": cmd_webpage, "class": class_cli.run, "finetune": finetune_cli.run}
 
 
 def main(argv=None):
