@@ -13,8 +13,8 @@ PAGE = 64
 
 st.title("What the hidden units look for")
 st.markdown("Each picture is one hidden unit's 784 input weights laid out as the 28×28 image. "
-            "**Red** pixels raise the unit's value when they are inked, **blue** ones lower it; white "
-            "means the pixel hardly matters. All pictures share one colour scale, centred on zero.")
+            "**Red** pixels raise the unit's value when they are inked, **blue** ones lower it; light "
+            "grey means the pixel hardly matters. All pictures share one colour scale, centred on zero.")
 
 w = runs.running()
 if w is None:
