@@ -51,7 +51,7 @@ with ui.show_errors("evaluating"):
                            width="stretch")
     with c2:
         st.subheader("Confusion matrix")
-        st.image(resources.confusion_png(cm), width="stretch")
+        st.image(resources.confusion_png(cm), width="stretch", alt=charts.confusion_alt(cm))
         st.caption("Row = the true digit, column = what the network said. Green: right; red: mistakes.")
 
     st.subheader("Choose a cell of the confusion matrix")
@@ -81,7 +81,8 @@ with ui.show_errors("evaluating"):
                 return ", ".join(f"{k}: {100 * probs[i, k]:.0f} %" for k in order)
 
             st.image([plots.upscale(X[i].reshape(28, 28), 4) for i in shown],
-                     caption=[f"#{i} · {top3(i)}" for i in shown], width=int(112 * ui.scale()))
+                     caption=[f"#{i} · {top3(i)}" for i in shown], width=int(112 * ui.scale()),
+                     alt=[f"Test digit #{i}: a {y[i]}, read as {pred[i]}" for i in shown])
         else:
             st.success("No mistakes at all on this test set.")
 
@@ -90,7 +91,7 @@ with ui.show_errors("evaluating"):
     i = int(e1.number_input("Test index", min_value=0, max_value=max(0, len(y) - 1), step=1, key="ev_index"))
     e1.button("Random digit", key="ev_random",
               on_click=lambda: s.__setitem__("ev_index", int(np.random.default_rng().integers(len(y)))))
-    e2.image(plots.upscale(X[i].reshape(28, 28), 7), width=int(196 * ui.scale()))
+    e2.image(plots.upscale(X[i].reshape(28, 28), 7), width=int(196 * ui.scale()), alt=f"Test digit #{i}: a {y[i]}")
     with e3:
         ok = pred[i] == y[i]
         st.metric("Label", int(y[i]))

@@ -1,0 +1,16 @@
+"""The app's own CSS (app/ui.py) reaches the page: st.html passes it through an HTML sanitiser that drops
+the whole <style> block when its text holds something that looks like a tag (a comment naming "<p>" once
+took every rule of the app off every page: captions lost their contrast, long labels ran out of their
+columns)."""
+
+import re
+
+from app import ui
+
+
+def test_the_css_blocks_hold_no_markup_but_their_style_tags():
+    for name in ("_CSS", "_PRESENT_CSS"):
+        css = getattr(ui, name)
+        inner = re.fullmatch(r"\s*<style>(.*)</style>\s*", css, re.S)
+        assert inner, f"ui.{name} is not one <style> block"
+        assert "<" not in inner[1], f"ui.{name} has a '<' inside its <style>: the sanitiser would drop it all"
