@@ -14,7 +14,7 @@ import pandas as pd
 
 from nnscratch import metrics
 
-PINK, BLUE, GREY = "#d6336c", "#4c72b0", "#9aa5b1"
+PINK, BLUE, GREY = "#c2255c", "#4c72b0", "#9aa5b1"  # PINK: the theme's primaryColor (.streamlit/config.toml)
 HISTORY_COLUMNS = ["step", "epoch", "loss", "loss_smooth", "train_acc", "val_acc", "lr"]
 
 def history_table(rows, max_points: int = 400) -> pd.DataFrame:
