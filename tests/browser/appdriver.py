@@ -20,7 +20,7 @@ ARTIFACTS = ROOT / "test-artifacts"  # screenshots and logs of failed browser te
 # Step inside ("step") is not listed yet: it does not pass the shared overflow, keyboard and presenter checks
 # (its model picker's long option is cut off on a phone); tests/browser/test_browser_step.py covers it.
 PAGES = {"Home": "home", "Train": "train", "Weights": "weights", "Draw": "draw", "Evaluate": "evaluate",
-         "How it works": "how-it-works", "Class": "class", "My drawings": "my-drawings"}
+         "How it works": "how-it-works", "Class": "class", "My drawings": "my-drawings", "Step inside": "step"}
 ANSWER_TIMEOUT = 60_000  # ms: a stroke's answer, a page switch, a rerun
 # The Train form's Pace radio (app/pages/train.py PACES): tests run with the pace off unless it is what they test.
 PACES = {"fast": "As fast as it goes", "watch": re.compile(r"^Watch it learn")}
