@@ -1,8 +1,8 @@
 """The app's own styling reaches the page and agrees with itself.
 
 st.html passes app/ui.py's CSS through an HTML sanitiser that drops the whole <style> block when its text
-holds something that looks like a tag (a comment naming "<p>" once took every rule of the app off every
-page: captions lost their contrast, long labels ran out of their columns). The charts' pink is the
+holds something that looks like a tag (a comment naming "<p>", written while fixing contrast, took every
+rule of the app off every page: captions lost their contrast, long labels ran out of their columns). The charts' pink is the
 theme's primary colour, chosen for its contrast (.streamlit/config.toml)."""
 
 import re
