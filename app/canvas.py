@@ -18,7 +18,6 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import streamlit as st
 
 COMPONENT = "streamlit-drawable-canvas.streamlit_drawable_canvas"  # the package's own name (its asset_dir)
 HIDE_TOOLBAR = ".dc-toolbar{display:none !important}"

@@ -40,9 +40,10 @@ def pick(y, pred, probs, *, key: str, label: str, noun: str = "digit") -> np.nda
     return metrics.confusion_cell(y, pred, cell[0], cell[1], probs)
 
 
-def show(images, idx, probs, name, *, key: str, what: str = "test digits") -> None:
+def show(images, idx, probs, name, *, labels, key: str, what: str = "test digits") -> None:
     """The examples ``idx`` (at most SHOWN): images (n, 784) or (n, 28, 28) in [0, 1]; under each, its name
-    (``name(i)``, e.g. "#12") and its top three probabilities (probs (n, 10)). In a container ``key``."""
+    (``name(i)``, e.g. "#12") and its top three probabilities (probs (n, 10)); labels (n,) the true digits,
+    for the images' text alternatives. In a container ``key``."""
     shown = idx[:SHOWN]
     with st.container(key=key):
         st.caption(f"{len(idx):,} {what} in this cell" + (f", the most confident first; showing {SHOWN}."
@@ -58,5 +59,10 @@ def show(images, idx, probs, name, *, key: str, what: str = "test digits") -> No
             order = np.argsort(-probs[i])[:3]
             return ", ".join(f"{k}: {100 * probs[i, k]:.0f} %" for k in order)
 
+        def alt(i):
+            read = "" if np.isnan(probs[i]).any() else f", read as {int(np.argmax(probs[i]))}"
+            return f"{name(i)}: a {int(labels[i])}{read}"
+
         st.image([plots.upscale(np.asarray(images[i]).reshape(28, 28), 4) for i in shown],
-                 caption=[f"{name(i)} · {top3(i)}" for i in shown], width=int(112 * ui.scale()))
+                 caption=[f"{name(i)} · {top3(i)}" for i in shown], width=int(112 * ui.scale()),
+                 alt=[alt(i) for i in shown])

@@ -14,7 +14,7 @@ import pandas as pd
 
 from nnscratch import metrics
 
-PINK, BLUE, GREY = "#d6336c", "#4c72b0", "#9aa5b1"
+PINK, BLUE, GREY = "#c2255c", "#4c72b0", "#9aa5b1"  # PINK: the theme's primaryColor (.streamlit/config.toml)
 HISTORY_COLUMNS = ["step", "epoch", "loss", "loss_smooth", "train_acc", "val_acc", "lr"]
 
 def history_table(rows, max_points: int = 400) -> pd.DataFrame:
@@ -175,3 +175,14 @@ def table_html(df: pd.DataFrame) -> str:
                                      for c, v in zip(df.columns, row)) + "</tr>"
                    for row in df.itertuples(index=False))
     return f'<table class="nns-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+
+
+def confusion_alt(cm, top: int = 3) -> str:
+    """The confusion matrix picture in words, its alt text for a screen reader: how many digits were read
+    right and the ``top`` most frequent mistakes (row = the true digit, column = the answer)."""
+    cm = np.asarray(cm)
+    off = cm * (1 - np.eye(*cm.shape, dtype=cm.dtype))
+    worst = [np.unravel_index(k, off.shape) for k in np.argsort(-off, axis=None, kind="stable")[:top]]
+    mistakes = [f"{t} read as {p} ({int(off[t, p]):,} time{'s' if off[t, p] > 1 else ''})" for t, p in worst if off[t, p]]
+    return (f"Confusion matrix of {int(cm.sum()):,} digits: {int(np.trace(cm)):,} read right; "
+            + ("most frequent mistakes: " + ", ".join(mistakes) if mistakes else "no mistakes") + ".")

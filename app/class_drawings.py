@@ -13,7 +13,7 @@ from nnscratch.data.export import kaggle_csv_bytes, png_zip
 from nnscratch.errors import StoreError
 from nnscratch.metrics import confusion_matrix
 
-from . import board, cells, resources, runs, session, teach, ui
+from . import board, cells, charts, resources, runs, session, teach, ui
 
 LATEST = 16
 
@@ -67,12 +67,13 @@ def room(big: bool = False) -> None:
         for r in latest:
             ok = r["predicted"] == r["label"]
             card = grid.container(width=96 if not big else 130, border=True)
-            card.image(r["image28"], width=70 if not big else 100)
+            card.image(r["image28"], width=70 if not big else 100,
+                       alt=f"A drawn {r['label']}, read as {r['predicted']}")
             card.markdown(f"**{r['label']}** · {r['predicted']} " + (":green[✓]" if ok else ":red[✗]"))
             card.caption(board.md(r["nickname"]))
     with c2:
         st.markdown("**Which digit the room's drawings are taken for**")
-        st.image(resources.confusion_png(cm), width="stretch")
+        st.image(resources.confusion_png(cm), width="stretch", alt=charts.confusion_alt(cm))
         st.caption("Row = the digit drawn (the label given), column = what the model that answered read.")
     if not big:
         cell_examples(rows)
@@ -87,7 +88,8 @@ def cell_examples(rows) -> None:
     idx = cells.pick(read["y"], read["pred"], read["probs"], key="room_cell",
                      label="Digit drawn → what the model read", noun="drawing")
     cells.show(np.stack([r["image28"] for r in read["rows"]]) / 255.0, idx, read["probs"],
-               lambda i: f"#{read['rows'][i]['id']}", key="room-cell", what="drawings")
+               lambda i: f"#{read['rows'][i]['id']}", labels=read["y"], key="room-cell",
+               what="drawings")
 
 
 def export(rows, kind: str) -> bytes:

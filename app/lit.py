@@ -102,7 +102,8 @@ def lit_units(st_canvas):
     with right.container(horizontal=True, gap="medium"):
         with st.container(width=int(180 * ui.scale())):
             st.markdown("**Input** 28×28")
-            st.image(plots.upscale(img, 6), width=int(168 * ui.scale()))
+            st.image(plots.upscale(img, 6), width=int(168 * ui.scale()),
+                     alt=f"Your drawing as the network sees it, 28 by 28, read as {v['digit']}")
         with st.container(width="stretch", key="lit-out"):
             st.markdown(f"**Output**: reads **{v['digit']}**, then {v['runner_up']}")
             st.html(charts.probability_bars_html(v[f"A{net.n_layers}"], height=int(100 * ui.scale())))
@@ -136,14 +137,16 @@ def lit_units(st_canvas):
     hm = hm.copy()
     hm[y0:y0 + cell, x0:x0 + 3] = hm[y0:y0 + cell, x0 + cell - 3:x0 + cell] = 0
     hm[y0:y0 + 3, x0:x0 + cell] = hm[y0 + cell - 3:y0 + cell, x0:x0 + cell] = 0
-    grid_box.image(hm, width="content", caption=f"Framed: unit {unit}")  # its own width, at most the screen's
+    grid_box.image(hm, width="content", caption=f"Framed: unit {unit}",  # its own width, at most the screen's
+                   alt=f"The {H} hidden units as squares, as red as each is active; {int((a1 > 0).sum())} are active")
     vw = plots.symmetric_scale(net.params["W1"])
     vp = plots.symmetric_scale(ev["product"], 100.0)
     w, z = (308, 11) if ui.presenting() else (140, 5)  # a tile that reads from the back of the room
     with st.container(key="lit-unit"):
         st.image([plots.unit_image(ev["weights"], vw, zoom=z), plots.upscale(img, z),
                   plots.unit_image(ev["product"], vp, zoom=z)],
-                 caption=[f"its weights W1[:, {unit}]", "the drawing x", "weights × drawing: its evidence"], width=w)
+                 caption=[f"its weights W1[:, {unit}]", "the drawing x", "weights × drawing: its evidence"], width=w,
+                 alt=[f"Unit {unit}'s weights", "Your drawing", f"Where in your drawing unit {unit} finds evidence"])
         st.markdown(f"Pre-activation of unit {unit} = sum of the evidence map + bias = "
                     f"{float(ev['product'].sum()):.4f} + ({ev['bias']:.4f}) = **{ev['pre_activation']:.4f}**; "
                     f"after {net.activation}: **{ev['activation']:.4f}**.")
@@ -201,6 +204,7 @@ def head_to_head(stepped, img):
                       plots.unit_image(diff, plots.symmetric_scale(diff, 100.0), zoom=z)],
                      caption=[f"A: evidence for {d} (sum {ev[0].sum():+.2f})",
                               f"B: evidence for {d} (sum {ev[1].sum():+.2f})", f"A − B for {d}: red where A sees more"],
-                     width=w)
+                     width=w, alt=[f"Where model A finds evidence for {d}", f"Where model B finds evidence for {d}",
+                                   f"Where model A sees more evidence for {d} than model B"])
     if picks[0] == picks[1]:
         st.caption("Both sides are the same model: choose another for B.")

@@ -55,7 +55,9 @@ def show(r, net, losses: list) -> None:
     with st.container(key="step-batch"):
         st.image([plots.upscale(x.reshape(28, 28), 2) for x in r.X],
                  caption=[("drawing" if i < 0 else f"#{i}") + f" · {t}: {b}→{a}" for i, t, b, a
-                          in zip(r.index, r.y, r.pred_before, r.pred_after)], width=_px(64, 104))
+                          in zip(r.index, r.y, r.pred_before, r.pred_after)], width=_px(64, 104),
+                 alt=[("Your drawing" if i < 0 else f"Batch digit #{i}") + f": a {t}, read as {b} before the step, "
+                      f"{a} after" for i, t, b, a in zip(r.index, r.y, r.pred_before, r.pred_after)])
     losses = pd.DataFrame(losses)
     if len(losses) > 1:
         df = pd.DataFrame({"step": losses["step"], "loss": losses["before"],
@@ -79,7 +81,9 @@ def show(r, net, losses: list) -> None:
         start = PAGE * st.select_slider("Units", options=list(range(pages)), key="step_page",
                                         format_func=lambda p: f"{p * PAGE}–{min(H, (p + 1) * PAGE) - 1}")
     last = net.n_layers == 1
-    st.image(plots.weight_grid_image(g1, start=start, count=PAGE, vmax=vg, selected=int(top1[0])), width="stretch")
+    st.image(plots.weight_grid_image(g1, start=start, count=PAGE, vmax=vg, selected=int(top1[0])), width="stretch",
+             alt=f"The gradient of the first layer's weights, one 28 by 28 tile per unit from {start}; "
+                 f"unit {int(top1[0])} changed most")
     st.caption(f"dL/dW1: one 28×28 picture per {'class' if last else 'hidden unit'}, all on one symmetric scale "
                f"±{vg:.3g} (the 99.5th percentile of |dW1|, as the Weights page scales W1). Red: more ink there "
                f"raised the loss, so the step lowers that weight; blue: the step raises it. Framed: the unit that "
@@ -89,7 +93,8 @@ def show(r, net, losses: list) -> None:
         to_classes = l == net.n_layers
         st.markdown(f"**dL/dW{l}**: {'hidden unit → class' if to_classes else f'layer {l - 1} → layer {l}'}")
         hm = plots.heatmap_image(g.T, cell=32 if g.shape[1] <= 16 else 4, max_width=900, font_px=24)
-        st.image(hm, width="stretch" if hm.shape[1] > 700 else "content")
+        st.image(hm, width="stretch" if hm.shape[1] > 700 else "content",
+                 alt=f"Heatmap of the gradient of W{l}, {g.shape[1]} rows by {g.shape[0]} columns")
         st.caption(f"Rows: {'the 10 classes' if to_classes else f'the {g.shape[1]} units of layer {l}'}; columns: "
                    f"the {g.shape[0]} units feeding them. Scale ±{np.abs(g).max():.3g}.")
 
@@ -120,7 +125,8 @@ def show(r, net, losses: list) -> None:
     w = _px(96, 200)
     with st.container(key="step-top"):
         st.image([plots.unit_image(u1[:, u], vu, zoom=_zoom(w)) for u in units],
-                 caption=[f"unit {u}{v} · {n:.2g}" for u, n, v in zip(units, sizes, votes)], width=w)
+                 caption=[f"unit {u}{v} · {n:.2g}" for u, n, v in zip(units, sizes, votes)], width=w,
+                 alt=[f"The update of unit {u}'s weights as a 28 by 28 picture" for u in units])
     st.caption(f"Each picture is one unit's update ΔW1[:, unit] (scale ±{vu:.3g}); under it: the unit, the digit "
                f"it votes for most (→) and the length of its update |Δ|.")
     u = int(units[0])
@@ -128,7 +134,8 @@ def show(r, net, losses: list) -> None:
     w = _px(112, 260)
     st.image([plots.unit_image(w_after - u1[:, u], vw, zoom=_zoom(w)), plots.unit_image(u1[:, u], vu, zoom=_zoom(w)),
               plots.unit_image(w_after, vw, zoom=_zoom(w))],
-             caption=[f"unit {u} before", "+ its update", "= after"], width=w)
+             caption=[f"unit {u} before", "+ its update", "= after"], width=w,
+             alt=[f"Unit {u}'s weights before the step", f"Unit {u}'s update", f"Unit {u}'s weights after the step"])
     st.caption(f"Before and after on the weights' own scale ±{vw:.3g}; the update on its own, ±{vu:.3g}, "
                f"{vw / vu:.0f}× finer: one step moves a weight only a little.")
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 
-import streamlit as st
 
 from nnscratch import webpage
 from nnscratch.errors import NNScratchError

@@ -12,7 +12,10 @@ import math
 
 import numpy as np
 
-WEIGHT_CMAP = "RdBu_r"  # diverging: blue < 0 < red, white at exactly zero
+# The one colour map of every picture of weights and gradients: diverging, blue < 0 < red, a neutral grey at
+# exactly zero. coolwarm (Moreland 2009) rather than RdBu_r: its ends and its ±0.25 stay far apart under
+# simulated deuteranopia, protanopia and tritanopia too (docs/accessibility.md, bench/bench_colours.py).
+WEIGHT_CMAP = "coolwarm"
 SIDE = 28
 
 
@@ -73,7 +76,8 @@ def _font(size: int):
 
 
 def colorize(A, vmax: float, cmap: str = WEIGHT_CMAP) -> np.ndarray:
-    """Values -> (..., 3) uint8 RGB on a colour map over [-vmax, vmax] (0 = its middle); NaN -> white."""
+    """Values -> (..., 3) uint8 RGB on a colour map over [-vmax, vmax] (0 = its middle); NaN -> white (not a value:
+    WEIGHT_CMAP's zero is grey)."""
     A = np.asarray(A, dtype=np.float32)
     idx = np.clip((A / np.float32(vmax) + 1) * 127.5, 0, 255)
     nan = ~np.isfinite(idx)

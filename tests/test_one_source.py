@@ -253,3 +253,23 @@ def test_seed_is_checked_by_one_function():
         else:
             raise AssertionError("seed -1 was accepted")
     assert checks.MAX_SEED == 2**32 - 1
+
+
+# ---- one colour map for weights and gradients: plots.WEIGHT_CMAP --------------------------------------
+
+def test_weights_and_gradients_are_painted_with_one_colour_map():
+    """Only nnscratch/plots.py names a colour map or passes one (``cmap=``): every picture of weights or
+    gradients reads plots.WEIGHT_CMAP through plots.colorize, the map docs/accessibility.md checks.
+    (nnscratch/colour_vision.py passes candidate maps to measure them; it paints no picture.)"""
+    from matplotlib import colormaps
+    found = []
+    for path in _python_files("nnscratch", "app"):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel in ("nnscratch/plots.py", "nnscratch/colour_vision.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.keyword) and node.arg in ("cmap", "colormap"):
+                found.append(f"{rel}:{node.value.lineno} {node.arg}=")
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in colormaps:
+                found.append(f"{rel}:{node.lineno} {node.value!r}")
+    assert found == []

@@ -106,6 +106,7 @@ def draw_and_read():
     seen.markdown("**What the network sees**")
     # 28x28 sent as it is and enlarged by the browser, pixel for pixel (CSS image-rendering)
     seen.image(np.zeros((28, 28), np.uint8) if img28 is None else img28, width=int(196 * ui.scale()),
+               alt="Nothing drawn yet" if img28 is None else "Your drawing as the network reads it",
                caption="28×28 pixels, made the way MNIST was: cropped, scaled to 20 px, centred by mass.")
     with seen:  # for screen readers, there before the first answer (app/live.py)
         live.announce(said, key="draw-said")

@@ -51,19 +51,19 @@ with ui.show_errors("evaluating"):
                            width="stretch")
     with c2:
         st.subheader("Confusion matrix")
-        st.image(resources.confusion_png(cm), width="stretch")
+        st.image(resources.confusion_png(cm), width="stretch", alt=charts.confusion_alt(cm))
         st.caption("Row = the true digit, column = what the network said. Green: right; red: mistakes.")
 
     st.subheader("Choose a cell of the confusion matrix")
     idx = cells.pick(y, pred, probs, key="ev_cell", label="True digit → what the network said")
-    cells.show(X, idx, probs, lambda i: f"#{i}", key="ev-cell")
+    cells.show(X, idx, probs, lambda i: f"#{i}", labels=y, key="ev-cell")
 
     st.subheader("Look at one example")
     e1, e2, e3 = st.columns([1, 1, 2], gap="large")
     i = int(e1.number_input("Test index", min_value=0, max_value=max(0, len(y) - 1), step=1, key="ev_index"))
     e1.button("Random digit", key="ev_random",
               on_click=lambda: s.__setitem__("ev_index", int(np.random.default_rng().integers(len(y)))))
-    e2.image(plots.upscale(X[i].reshape(28, 28), 7), width=int(196 * ui.scale()))
+    e2.image(plots.upscale(X[i].reshape(28, 28), 7), width=int(196 * ui.scale()), alt=f"Test digit #{i}: a {y[i]}")
     with e3:
         ok = pred[i] == y[i]
         st.metric("Label", int(y[i]))

@@ -123,7 +123,7 @@ with ui.show_errors("explaining"):
     cols = st.columns([0.8, 1.4, 1.4, 1.2], gap="medium")
     with cols[0].container(key="digits"):
         st.markdown("**A0: the input**")
-        st.image(np.clip(img, 0, 1), width=int(168 * ui.scale()))
+        st.image(np.clip(img, 0, 1), width=int(168 * ui.scale()), alt="The input digit, 28×28 pixels")
     cols[1].vega_lite_chart(*bars(acts["Z1"], "Z1 = A0·W1 + b1", top=12), width="stretch")
     if L > 1:
         cols[2].vega_lite_chart(*bars(acts["A1"], "A1 = g(Z1)", top=12), width="stretch")

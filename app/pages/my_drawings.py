@@ -77,7 +77,7 @@ def gallery(rows) -> None:
     for r in shown[:GALLERY_MAX]:
         right = r["predicted"] == r["label"]
         card = grid.container(width=110, border=True, key=f"mine-{r['id']}")
-        card.image(r["image28"], width=84)
+        card.image(r["image28"], width=84, alt=f"My {r['label']}, read as {r['predicted']}")
         card.markdown(f"**{r['label']}** · read {r['predicted']} " + (":green[✓]" if right else ":red[✗]"))
         if card.button("Delete", key=f"del-{r['id']}", icon=":material/delete:"):
             with ui.show_errors("deleting the drawing"):

@@ -143,7 +143,7 @@ with st.form("train_form", border=True):
     c3.checkbox("Full batch (every digit in every step)", key="f_full_batch")
     c3.number_input("Epochs (passes over the data)", key="f_epochs", min_value=0, step=1)
     c3.number_input("Seed", key="f_seed", step=1)
-    c3.checkbox("Augment: small random shifts and rotations", key="f_augment")
+    c3.checkbox("Augment the digits", key="f_augment", help="Each batch shifted, rotated, scaled and sheared a little at random.")
     st.radio("Pace", list(PACES), format_func=PACES.get, key="f_pace", horizontal=True,
              help="Watch it learn: a run that would be over in a second is stretched to about "
                   f"{worker.WATCH_SECONDS:.0f} s (waits between steps, not counted in samples/s), so the curves "

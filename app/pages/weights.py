@@ -13,8 +13,8 @@ PAGE = 64
 
 st.title("What the hidden units look for")
 st.markdown("Each picture is one hidden unit's 784 input weights laid out as the 28×28 image. "
-            "**Red** pixels raise the unit's value when they are inked, **blue** ones lower it; white "
-            "means the pixel hardly matters. All pictures share one colour scale, centred on zero.")
+            "**Red** pixels raise the unit's value when they are inked, **blue** ones lower it; light "
+            "grey means the pixel hardly matters. All pictures share one colour scale, centred on zero.")
 
 w = runs.running()
 if w is None:
@@ -55,14 +55,17 @@ def weights_view():
     else:
         st.caption(f"{arch}: {H} hidden units; colour scale ±{vmax:.3g} (99.5th percentile of |W1|).")
     with st.container(key="weights-grid"):
-        st.image(plots.weight_grid_image(W1, start=start, count=PAGE, vmax=vmax, selected=int(sel)), width="stretch")
+        shown = f"{start}–{min(H, start + PAGE) - 1}"
+        st.image(plots.weight_grid_image(W1, start=start, count=PAGE, vmax=vmax, selected=int(sel)), width="stretch",
+                 alt=f"The input weights of {what}s {shown}, each as a 28×28 picture; {what} {int(sel)} framed")
 
     left, right = st.columns([1, 1.3], gap="large")
     u = int(sel)
     with left:
         st.subheader(f"{what.capitalize()} {u}")
         a, b = st.columns([1, 1.2])
-        a.image(plots.unit_image(W1[:, u], vmax, zoom=8), width=int(224 * ui.scale()))
+        a.image(plots.unit_image(W1[:, u], vmax, zoom=8), width=int(224 * ui.scale()),
+                alt=f"The 784 input weights of {what} {u} as a 28×28 picture")
         a.metric("Bias", f"{float(params['b1'][u]):+.3f}")
         centres, counts = plots.histogram(W1[:, u])
         half = (centres[1] - centres[0]) / 2 if len(centres) > 1 else 0.5
@@ -74,7 +77,8 @@ def weights_view():
             to_classes = W2.shape[1] == 10
             st.subheader("Second layer: hidden unit → " + ("class" if to_classes else "next layer"))
             hm = plots.heatmap_image(W2.T, cell=32 if W2.shape[1] <= 16 else 4, max_width=900, font_px=24)
-            st.image(hm, width="stretch" if hm.shape[1] > 700 else "content")
+            st.image(hm, width="stretch" if hm.shape[1] > 700 else "content",
+                     alt=f"Heatmap of the second layer's weights: {W2.shape[1]} rows by {H} columns")
             st.caption(f"Rows: {'the 10 classes' if to_classes else f'the {W2.shape[1]} units of layer 2'}; "
                        f"columns: the {H} hidden units, left to right. Red = votes for, blue = against.")
             if to_classes:

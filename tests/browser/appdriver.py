@@ -17,8 +17,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"  # screenshots and logs of failed browser tests (gitignored)
 
 # Sidebar title -> URL path (st.Page url_path in streamlit_app.py).
-# Step inside ("step") is not listed yet: it does not pass the shared overflow, keyboard and presenter checks
-# (its model picker's long option is cut off on a phone); tests/browser/test_browser_step.py covers it.
 PAGES = {"Home": "home", "Train": "train", "Weights": "weights", "Draw": "draw", "Evaluate": "evaluate",
          "How it works": "how-it-works", "Class": "class", "My drawings": "my-drawings",
          "Step inside": "step"}
