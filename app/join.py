@@ -27,6 +27,8 @@ _CSS = """
 .st-key-nns-join button, .st-key-nns-name button { min-height: 2.5rem; }
 .st-key-nns-name { display: none; }
 @media (max-width: 768px) { .st-key-nns-name { display: flex; top: 0.45rem; right: 3.2rem; } }
+/* an open sidebar covers a phone's screen: its own close button and Nickname field, not this one, on top */
+body:has([data-testid="stSidebar"][data-collapsed="false"]) .st-key-nns-name { display: none; }
 .st-key-nns-join-popover p { font-size: 1.25rem; margin-bottom: 0.2rem; }
 .nns-qr { display: block; image-rendering: pixelated; }
 .nns-join-url { font-family: ui-monospace, Menlo, Consolas, monospace; font-weight: 700; overflow-wrap: anywhere;
