@@ -221,7 +221,7 @@ async def room(args):
         digits = B.load_digits(60)
         strokes: list = []
 
-        cpu0, wall0 = server.cpu(), time.time()
+        cpu0, wall0, client0 = server.cpu(), time.time(), time.process_time()
         t0 = time.perf_counter()
         deadline = t0 + args.timeout
         draw_until = [deadline]
@@ -232,7 +232,7 @@ async def room(args):
             if w.finished is None:
                 print(f"{w.s.name} did not finish: {w.status} step {w.step}, ticking {w.s.auto_reruns}, "
                       f"errors {w.errors[:2]}")
-        cpu_room = server.cpu() - cpu0
+        cpu_room, cpu_clients = server.cpu() - cpu0, time.process_time() - client0
         draw_until[0] = 0
         await drawing
         await asyncio.gather(*(w.s.close() for w in watchers), drawer.close())  # each may wait out its close
@@ -262,7 +262,7 @@ async def room(args):
                               n=len(first)),
         makespan_s=max(done) if len(done) == n else None, bound_s=bound,
         makespan_over_bound=(max(done) / bound) if len(done) == n and bound > 0 else None,
-        server_cpu_s=cpu_room, server_cpu_per_run_s=cpu_room / n,
+        server_cpu_s=cpu_room, server_cpu_per_run_s=cpu_room / n, clients_cpu_s=cpu_clients,
         ticks=sum(w.ticks for w in watchers),
         tick_cpu_ms=dict(p50=_ms(B.pct(ticks_cpu, 50)), p95=_ms(B.pct(ticks_cpu, 95)), n=len(ticks_cpu)),
         tick_wall_ms=dict(p50=_ms(B.pct([t for w in watchers for t in w.tick_seconds], 50)),
@@ -312,6 +312,8 @@ def report(r: dict, heavy: bool) -> None:
     print(f"completed             {r['completed']} of {r['sessions']}")
     print(f"server CPU            {f(r['server_cpu_s'], 'CPU-s', 1)} for the room, "
           f"{f(r['server_cpu_per_run_s'], 'CPU-s')} per run" + ("" if heavy else " (target room <= 60 CPU-s)"))
+    print(f"this bench's clients  {f(r['clients_cpu_s'], 'CPU-s', 1)} (the {r['sessions']} people's tabs, here in one process on "
+          f"the server's cores; on the day they are phones)")
     tc, tw = r["tick_cpu_ms"], r["tick_wall_ms"]
     print(f"watch ticks           {r['ticks']}: CPU per tick p50 {f(tc['p50'], 'ms', 1)} p95 {f(tc['p95'], 'ms', 1)}; "
           f"round trip p50 {f(tw['p50'], 'ms', 0)} p95 {f(tw['p95'], 'ms', 0)}")

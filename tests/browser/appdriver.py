@@ -258,6 +258,27 @@ class AppDriver:
         return self.wait_progress(lambda p: p["status"] in ("queued", "running", "completed"),
                                   timeout=60, what="the run to start")
 
+    def choose(self, label_re: str, option: str) -> None:
+        """Pick ``option`` of a selectbox by typing it (the list filters to it) and Enter."""
+        box = self.page.get_by_role("combobox", name=re.compile(label_re))
+        box.click()
+        self.page.keyboard.type(option)
+        self.page.keyboard.press("Enter")
+        self.page.wait_for_function("o => [...document.querySelectorAll('[role=combobox]')].some(e => e.value === o)",
+                                    arg=option, timeout=ANSWER_TIMEOUT)
+
+    def cell_captions(self, label_re: str, key: str, option: str, count_text: str, n_shown: int) -> list[str]:
+        """A confusion-cell picker (app/cells.py): choose ``option``, wait for the box ``key`` to say
+        ``count_text`` and show ``n_shown`` examples; their captions ("#id · 7: 93 %, ...")."""
+        self.choose(label_re, option)
+        box = self.page.locator(f".st-key-{key}")
+        box.get_by_text(re.compile(rf"^{re.escape(count_text)}")).wait_for(timeout=ANSWER_TIMEOUT)
+        self.wait_idle()
+        self.page.wait_for_function(
+            "([k, n]) => document.querySelectorAll(`.st-key-${k} [data-testid=\"stImageCaption\"]`).length === n",
+            arg=[key, n_shown], timeout=ANSWER_TIMEOUT)
+        return box.locator('[data-testid="stImageCaption"]').all_inner_texts()
+
     def choose_pace(self, pace: str = "fast") -> None:
         """The Train form's Pace: "fast" (As fast as it goes: tests do not wait out the display) or "watch"."""
         label = PACES[pace]

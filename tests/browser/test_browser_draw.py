@@ -15,7 +15,6 @@ import re
 import time
 
 import numpy as np
-import pytest
 
 from .appdriver import ARTIFACTS, AppDriver, record
 from app.resources import SHIPPED_MODEL_PATH

@@ -21,7 +21,6 @@ from nnscratch.store import DrawingRecord, get_store
 
 from .appdriver import ANSWER_TIMEOUT, ARTIFACTS
 from .test_browser_class import BoardServer, person
-from .test_browser_step import choose
 
 
 @pytest.fixture(scope="module")
@@ -68,15 +67,9 @@ def test_a_room_cell_shows_exactly_its_drawings_with_their_probabilities(browser
         for t, p in (worst, (best, best)):
             n = int(cm[t, p])
             option = f"true {t} → said {p}: {n:,} drawing{'s' if n != 1 else ''}{' (right)' if t == p else ''}"
-            choose(d, "Digit drawn → what the model read", option)
-            box = d.page.locator(".st-key-room-cell")
-            box.get_by_text(re.compile(rf"^{n:,} drawings in this cell")).wait_for(timeout=ANSWER_TIMEOUT)
-            d.wait_idle()
             want = confusion_cell(y, pred, t, p, probs)[:40]
-            d.page.wait_for_function(
-                "n => document.querySelectorAll('.st-key-room-cell [data-testid=\"stImageCaption\"]').length === n",
-                arg=len(want), timeout=ANSWER_TIMEOUT)
-            captions = box.locator('[data-testid="stImageCaption"]').all_inner_texts()
+            captions = d.cell_captions("Digit drawn → what the model read", "room-cell", option,
+                                       f"{n:,} drawings in this cell", len(want))
             assert [int(re.match(r"#(\d+)", c)[1]) for c in captions] == ids[want].tolist()
             for c, i in zip(captions, want):
                 top = re.findall(r"(\d): (\d+) %", c)

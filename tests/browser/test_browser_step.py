@@ -53,6 +53,23 @@ def press(app, name: str, wait_text: str) -> str:
     return app.page.locator(MAIN).inner_text()
 
 
+def step_on_my_seven(app, stepper: Stepper, img):
+    """Say the drawing is a 7 and press Step on my drawing; the probabilities for 7 shown before and after are
+    the engine's own step's (``stepper``: the page's settings). Returns (that step, the page's text, the match
+    of its sentence: before %, after %, read before, read after)."""
+    app.choose("It is a", "7")
+    app.page.locator(".st-key-lit_step button:not([disabled])").wait_for(timeout=ANSWER_TIMEOUT)
+    app.wait_idle()
+    text = press(app, "Step on my drawing", r"Your drawing, labelled 7")
+    r = stepper.step(drawing=(img, 7))
+    m = re.search(r"Your drawing, labelled 7: the network gave it ([\d.]+) % for 7 before this step and gives "
+                  r"([\d.]+) % after \(it reads it as (\d) → (\d)\)", text)
+    assert m, text
+    assert float(m[1]) == pytest.approx(100 * r.probs_before[0, 7], abs=0.051)
+    assert float(m[2]) == pytest.approx(100 * r.probs_after[0, 7], abs=0.051)
+    return r, text, m
+
+
 def shown_losses(text: str) -> tuple[float, float]:
     m = re.search(rf"Exact: loss before {NUM}, after {NUM}", text)
     assert m, "no exact loss caption on the page"
@@ -151,20 +168,8 @@ def test_every_unit_lit_for_a_drawing_and_stepping_on_it(app, sample):
     assert float(m[5]) == pytest.approx(float(v["A1"][unit]), abs=2e-4)
 
     # Step on my drawing, labelled 7: its probability for 7 moves as the engine says
-    box = app.page.get_by_role("combobox", name=re.compile("It is a"))
-    box.click()
-    app.page.keyboard.type("7")  # the list filters to 7
-    app.page.keyboard.press("Enter")
-    app.page.locator(".st-key-lit_step button:not([disabled])").wait_for(timeout=ANSWER_TIMEOUT)
-    app.wait_idle()
-    text = press(app, "Step on my drawing", r"Your drawing, labelled 7")
     stepper = _stepper(sample)
-    r = stepper.step(drawing=(img, 7))
-    m = re.search(r"Your drawing, labelled 7: the network gave it ([\d.]+) % for 7 before this step and gives "
-                  r"([\d.]+) % after", text)
-    assert m, text
-    assert float(m[1]) == pytest.approx(100 * r.probs_before[0, 7], abs=0.051)
-    assert float(m[2]) == pytest.approx(100 * r.probs_after[0, 7], abs=0.051)
+    r, text, m = step_on_my_seven(app, stepper, img)
     assert float(m[2]) > float(m[1])
     assert shown_losses(text) == pytest.approx((r.loss_before, r.loss_after), abs=1e-6)
     app.page.locator(".st-key-step-batch").get_by_text("drawing · 7:").wait_for(timeout=ANSWER_TIMEOUT)
@@ -187,16 +192,6 @@ def test_every_unit_lit_for_a_drawing_and_stepping_on_it(app, sample):
     assert not app.exceptions() and not app.error_boxes()
 
 
-def choose(app, label_re: str, option: str) -> None:
-    """Pick ``option`` of a selectbox by typing it (the list filters to it) and Enter."""
-    box = app.page.get_by_role("combobox", name=re.compile(label_re))
-    box.click()
-    app.page.keyboard.type(option)
-    app.page.keyboard.press("Enter")
-    app.page.wait_for_function("o => [...document.querySelectorAll('[role=combobox]')].some(e => e.value === o)",
-                               arg=option, timeout=ANSWER_TIMEOUT)
-
-
 def test_a_confusion_cell_shows_exactly_its_examples_with_their_probabilities(app, sample):
     from nnscratch import metrics
     from nnscratch.metrics import confusion_cell
@@ -212,15 +207,9 @@ def test_a_confusion_cell_shows_exactly_its_examples_with_their_probabilities(ap
     for t, p in ((int(t), int(p)), (1, 1)):
         n = int(cm[t, p])
         option = f"true {t} → said {p}: {n:,} digit{'s' if n != 1 else ''}{' (right)' if t == p else ''}"
-        choose(app, "True digit → what the network said", option)
-        box = app.page.locator(".st-key-ev-cell")
-        box.get_by_text(re.compile(rf"^{n:,} test digits in this cell")).wait_for(timeout=ANSWER_TIMEOUT)
-        app.wait_idle()
         want = confusion_cell(y, pred, t, p, probs)[:40]
-        app.page.wait_for_function(
-            "n => document.querySelectorAll('.st-key-ev-cell [data-testid=\"stImageCaption\"]').length === n",
-            arg=len(want), timeout=ANSWER_TIMEOUT)
-        captions = box.locator('[data-testid="stImageCaption"]').all_inner_texts()
+        captions = app.cell_captions("True digit → what the network said", "ev-cell", option,
+                                     f"{n:,} test digits in this cell", len(want))
         assert [int(re.match(r"#(\d+)", c)[1]) for c in captions] == want.tolist()
         for c, i in zip(captions, want):
             first = re.search(r"· (\d): (\d+) %", c)
@@ -305,7 +294,7 @@ def test_workshop_a_seven_read_as_one_stepped_on_with_the_pretrained_model(app, 
     labelled 7 and stepped on once, its probability for 7 moves exactly as the engine's own step says."""
     open_step(app)
     shipped = nnscratch.Network.load(SHIPPED_MODEL_PATH)
-    choose(app, "Network to step", f"The pretrained model ({shipped.architecture})")
+    app.choose("Network to step", f"The pretrained model ({shipped.architecture})")
     app.page.locator(MAIN).get_by_text(re.compile(rf"The pretrained model \({shipped.architecture}\)\. Step 0 ·")) \
         .wait_for(timeout=ANSWER_TIMEOUT)
     app.wait_idle()
@@ -319,17 +308,8 @@ def test_workshop_a_seven_read_as_one_stepped_on_with_the_pretrained_model(app, 
     out = app.page.locator(".st-key-lit-out").inner_text()
     assert re.search(rf"reads {v['digit']}, then {v['runner_up']}", out), out
 
-    choose(app, "It is a", "7")
-    app.page.locator(".st-key-lit_step button:not([disabled])").wait_for(timeout=ANSWER_TIMEOUT)
-    app.wait_idle()
-    text = press(app, "Step on my drawing", r"Your drawing, labelled 7")
     ref = Stepper(shipped, sample.X_train, sample.y_train, optimizer="sgd", lr=0.1, batch_size=16, seed=0)
-    r = ref.step(drawing=(img, 7))
-    m = re.search(r"Your drawing, labelled 7: the network gave it ([\d.]+) % for 7 before this step and gives "
-                  r"([\d.]+) % after \(it reads it as (\d) → (\d)\)", text)
-    assert m, text
-    assert float(m[1]) == pytest.approx(100 * r.probs_before[0, 7], abs=0.051)
-    assert float(m[2]) == pytest.approx(100 * r.probs_after[0, 7], abs=0.051)
+    r, text, m = step_on_my_seven(app, ref, img)
     assert float(m[1]) == pytest.approx(100 * v["A2"][7], abs=0.051)  # before: what the lit section showed
     assert int(m[3]) == 1 and int(m[4]) == int(r.pred_after[0])
     assert float(m[2]) > float(m[1])
