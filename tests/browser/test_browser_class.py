@@ -74,14 +74,21 @@ def person(browser, url, path):
     return ctx, d
 
 
-def pick_first_run(d) -> str:
-    """Pick the top leaderboard run in the run picker; return the text shown for the picked run."""
+def pick_first_run(d, run_id: int | None = None) -> str:
+    """Pick the top leaderboard run in the run picker (or run ``run_id``: its option starts "#<id> "); return
+    the text shown for the picked run."""
     picker = d.page.locator('[data-testid="stMultiSelect"]').first
     picker.wait_for()
+    d.wait_idle()
     picker.click()
-    d.page.get_by_role("option").first.click()
+    option = d.page.get_by_role("option")
+    if run_id is not None:
+        d.page.keyboard.type(f"#{run_id} ")  # the list filters to it
+        option = option.filter(has_text=re.compile(rf"^#{run_id} "))
+    option.first.click()
     d.page.keyboard.press("Escape")
-    heading = d.page.locator('[data-testid="stMain"] h3', has_text=re.compile(r"^Run \d+"))
+    number = r"\d+" if run_id is None else str(run_id)
+    heading = d.page.locator('[data-testid="stMain"] h3', has_text=re.compile(rf"^Run {number}\b"))
     heading.wait_for()
     d.wait_idle()
     return d.page.locator('[data-testid="stMain"]').inner_text()

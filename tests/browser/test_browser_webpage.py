@@ -262,7 +262,7 @@ def test_train_and_the_class_board_download_the_runs_model(app):
     stored = Network.load(get_store().load_model_bytes(run_id))
     from_train = downloaded_config(app, app.page.get_by_role("button", name="Download as a web page").first)
     app.goto("Class")
-    assert f"Run {run_id}" in pick_first_run(app)
+    assert f"Run {run_id}" in pick_first_run(app, run_id)  # the shared server's board holds other tests' runs
     from_board = downloaded_config(app, app.page.get_by_role("button", name="Download as a web page"))
     for cfg in (from_train, from_board):
         assert cfg["sizes"] == stored.sizes
