@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 
-
 from nnscratch import webpage
 from nnscratch.errors import NNScratchError
 

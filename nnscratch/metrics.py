@@ -33,11 +33,16 @@ def misclassified(y_true, y_pred, probs=None, true_class=None, pred_class=None, 
         mask &= y_true == true_class
     if pred_class is not None:
         mask &= y_pred == pred_class
-    idx = np.flatnonzero(mask)
-    if probs is not None and len(idx):
-        conf = np.asarray(probs)[idx, y_pred[idx]]
-        idx = idx[np.argsort(-conf, kind="stable")]
+    idx = _most_confident_first(np.flatnonzero(mask), y_pred, probs)
     return idx[:limit] if limit is not None else idx
+
+
+def _most_confident_first(idx, y_pred, probs) -> np.ndarray:
+    """``idx`` ordered by the probability of the predicted class, highest first (ties keep index order);
+    unchanged without ``probs`` (n, 10)."""
+    if probs is not None and len(idx):
+        idx = idx[np.argsort(-np.asarray(probs)[idx, y_pred[idx]], kind="stable")]
+    return idx
 
 
 def cells_by_count(cm) -> list:
@@ -52,10 +57,7 @@ def confusion_cell(y_true, y_pred, true_class: int, pred_class: int, probs=None)
     """Indices of the examples in one cell of the confusion matrix (row = true, column = predicted),
     the most confident first when ``probs`` (n, 10) is given (ties keep index order)."""
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    idx = np.flatnonzero((y_true == true_class) & (y_pred == pred_class))
-    if probs is not None and len(idx):
-        idx = idx[np.argsort(-np.asarray(probs)[idx, pred_class], kind="stable")]
-    return idx
+    return _most_confident_first(np.flatnonzero((y_true == true_class) & (y_pred == pred_class)), y_pred, probs)
 
 
 def thin(rows, max_points: int = 500) -> np.ndarray:
