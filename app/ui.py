@@ -128,11 +128,19 @@ def sidebar(page=None) -> None:
         _about()
 
 
+@st.cache_resource(show_spinner=False)
+def _versions(lock: str):
+    """The lock's versions, the installed ones, and the UI packages that differ: read once per server, not
+    on every page run (a package upgraded under a running server needs a restart anyway)."""
+    return (versions.tested_versions(lock), versions.installed_versions(),
+            versions.mismatches(lock, names=versions.UI_PACKAGES))
+
+
 def _about():
     """The versions this app runs, each next to the one the tests passed with (the lock's)."""
     from nnscratch import __version__
 
-    tested, installed = versions.tested_versions(), versions.installed_versions()
+    tested, installed, _ = _versions(str(versions.LOCK))
     lines = []
     for name in versions.WATCHED:
         have, want = installed[name] or "not installed", tested[name]
@@ -150,7 +158,7 @@ def _version_warning():
     """Streamlit or the canvas component not at the tested version (the lock's): a warning atop the
     sidebar on every page, and a toast once per session. Nothing is blocked; the canvas is what
     breaks first on an untested pair, so the person knows why and what to install."""
-    found = versions.mismatches(names=versions.UI_PACKAGES)
+    found = _versions(str(versions.LOCK))[2]
     if not found:
         return
     text = versions.warning_text(found)

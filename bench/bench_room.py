@@ -181,11 +181,12 @@ class Server:
                                          replicas=replicas)
         self.url, self.session = f"http://127.0.0.1:{port}", cluster_client.ProxySession
         roots = [state["proxy"]["pid"], *(r["pid"] for r in state["replicas"])]
-        self.pids = lambda: roots + with_children(state["db"]["pid"])
-        self._cpu_of = bench_cluster.cpu_of
+        self.cpu = lambda: sum(B.cpu_seconds(pid) for pid in roots) + bench_cluster.cpu_of(
+            with_children(state["db"]["pid"]))
 
     def cpu(self) -> float:
-        return self._cpu_of(self.pids()) if self.run_dir else B.cpu_seconds(self.proc.pid)
+        """The server's CPU seconds and its training processes' (replaced by the cluster's sum above)."""
+        return B.cpu_seconds(self.proc.pid)
 
     def stop(self) -> None:
         if not self.run_dir:

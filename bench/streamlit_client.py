@@ -72,10 +72,23 @@ def stop_server(proc) -> None:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used so far."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time used so far by the process and every process under it, including those that
+    have ended and been waited for (the app's training runs compute in child processes)."""
+    stats, children = {}, {}
+    for path in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = path.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(path.parent.name)] = fields
+        children.setdefault(int(fields[1]), []).append(int(path.parent.name))
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        if p in stats:
+            total += sum(int(x) for x in stats[p][11:15])  # utime, stime, and its waited-for children's
+            todo += children.get(p, [])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:

@@ -1,15 +1,19 @@
-"""Background training for the app: one run in a daemon thread, watched from another thread.
+"""Background training for the app: one run per daemon thread, computing in a child process, watched from
+other threads.
 
-``TrainingWorker`` runs ``nnscratch.fit`` in its own thread, computing only while it holds one of the
-process-wide limiter's slots (one per core). It gives the slot back after every time slice
-(``SLICE_SECONDS``) when someone waits, and whenever it has nothing to compute: while it waits out its pace
-or is paused. Waiting runs are served least-computed first (``limiter.py``), so the cores are shared out
-fairly: a new run shows its first points at once, and thirty paced runs all move together.
+``TrainingWorker`` trains a network while holding one of the process-wide limiter's slots (one per core).
+The computing happens in a process of its own (``child.py``), so page runs and training never wait on each
+other's Python; the run's thread here holds the slot, keeps the history and takes the turns. A run gives its
+slot back after every time slice (``SLICE_SECONDS``) when someone waits, and whenever it has nothing to
+compute: while it waits out its pace or is paused. Waiting runs are served least-computed first
+(``limiter.py``), so the cores are shared out fairly: a new run shows its first points at once, and thirty
+paced runs all move together. ``fit_fn`` (the tests' fakes, fine-tuning's closure) computes in the run's
+thread instead, with the same turns.
 
-The fit callback appends each history row to a lock-protected list (cheap, so training keeps its headless
-speed); the UI polls ``rows()`` and ``snapshot()``. ``stop()`` ends the run within one step (also while
-queued or paused); the network's last good weights and the history stay available after a stop, a
-divergence or an error. Pure Python + NumPy (never imports streamlit).
+History rows are appended to a lock-protected list; the UI polls ``rows()`` and ``snapshot()``. ``stop()``
+ends the run within one step (also while queued or paused); the network's last good weights and the
+history stay available after a stop, a divergence or an error. Pure Python + NumPy (never imports
+streamlit).
 
 Pace: ``set_pace(seconds)`` stretches a run that would be over in a second or two to about that long, by
 waiting between steps, so a room can watch it learn. The waits are a display choice, not compute: no slot
@@ -30,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import threads
+from . import child, threads
 from .data.splits import TrainingArrays
 from .errors import NNScratchError, TrainingDiverged
 from .limiter import SlotLimiter, get_limiter
@@ -45,6 +49,8 @@ _STARTED: "weakref.WeakSet[TrainingWorker]" = weakref.WeakSet()  # every started
 WATCH_SECONDS = 20.0
 # A run that has computed this long gives its slot to a waiting run (bench/bench_slices.py measures the choice).
 SLICE_SECONDS = 0.1
+# A paced run computes ahead until it is this many seconds early, then waits them out in one turn.
+PACE_WAIT = 0.1
 BLAS_THREADS_PER_RUN = 1
 _now = time.perf_counter  # the scheduler's clock (the fairness tests count steps with their own)
 
@@ -56,6 +62,40 @@ def _one_line(err: BaseException) -> str:
 
 _worker_counter = 0
 _worker_counter_lock = threading.Lock()
+
+
+class _Clock:
+    """A run's turn-taking accounts, kept where it computes (its thread, or its child process)."""
+
+    def __init__(self, now: float, total_steps: int):
+        self.total_steps = total_steps
+        self.computed = 0.0  # seconds computed holding a slot: its place among the waiters
+        self.slice_from = self.step_from = now  # when the slot was taken; when the step under way began
+        self.released: float | None = None  # when the last step was let go (its pace clock)
+        self.owed = 0.0  # pace seconds not waited yet
+
+    def after_step(self, now: float, pace: float | None, paused: bool) -> float | None:
+        """None: go on computing. Else a turn is due: the slice is over, or it is paused, or it is ahead of
+        its pace by at least ``PACE_WAIT`` seconds, which it waits out (steps of a millisecond do not each
+        wait their share of the pace: a few steps, then one wait)."""
+        self.computed += now - self.step_from
+        if pace is not None and self.released is not None:
+            self.owed = max(0.0, self.owed + pace / max(self.total_steps, 1) - (now - self.released))
+        if self.owed >= PACE_WAIT or paused or now - self.slice_from >= SLICE_SECONDS:
+            wait, self.owed = self.owed, 0.0
+            return wait
+        self.released = self.step_from = now
+        return None
+
+    def kept(self, now: float) -> None:
+        """The turn was not needed (nobody waits): a new slice begins."""
+        self.released = self.step_from = self.slice_from = now
+
+    def resumed(self, yielded: float, wait: float, paused_for: float, now: float) -> None:
+        self.slice_from = self.step_from = now
+        # the pace clock runs from the planned end of the wait: time spent queueing for the slot counts
+        # towards the next step's share instead of stretching the run
+        self.released = yielded + wait + paused_for
 
 
 @dataclass
@@ -89,7 +129,8 @@ class TrainingWorker:
         self.total_steps = recipe.total_steps(arrays.n_train)
         self.total_epochs = self.total_steps / self.steps_per_epoch
         self._limiter = limiter if limiter is not None else get_limiter()
-        self._fit = fit_fn or fit
+        self._fit = fit_fn  # None: nnscratch.fit, in a child process
+        self._flags = child.flags()  # pace, pause and stop, as the child reads them
         self._stop_timer: threading.Timer | None = None
         self._stop_set_at = 0.0  # time.perf_counter() when stop_after() set _stop_timer
         self._when_done: list = []  # callables run in this run's thread once it has ended
@@ -104,11 +145,8 @@ class TrainingWorker:
         self._pace: float | None = None  # target wall seconds for the whole run, or None: no waits
         self._waited = 0.0  # seconds spent not computing so far: pace waits and waits for a slot (not pauses)
         self._paused = 0.0  # seconds spent paused
-        self._released: float | None = None  # perf_counter when the last step was let go (its pace clock)
         self._holding = False  # holds a slot (only the run's own thread changes it)
-        self._computed = 0.0  # seconds computed holding a slot: its place among the waiters
-        self._slice_from = 0.0  # _now() when the slot was taken
-        self._step_from = 0.0  # _now() when the step under way began
+        self._clock: _Clock | None = None  # the turns, when it computes in this thread
         self.test_accuracy: float | None = None
         self._thread = threads.Thread(self._run, f"train-{self.id}")
 
@@ -122,7 +160,9 @@ class TrainingWorker:
     def stop(self) -> None:
         """Ask the run to end; it does within one step (or at once if it is still queued)."""
         self._stop.set()
+        self._flags[child.STOP] = 1
         self._pause.clear()  # a paused fit must wake up to see the stop
+        self._flags[child.PAUSE] = 0
 
     def stop_after(self, seconds: float) -> None:
         """Stop in ``seconds`` unless :meth:`cancel_stop` is called first (a session whose browser
@@ -164,6 +204,7 @@ class TrainingWorker:
         if seconds is not None and not (seconds > 0 and np.isfinite(seconds)):
             raise ValueError(f"pace must be a positive number of seconds or None, not {seconds!r}")
         self._pace = None if seconds is None else float(seconds)
+        self._flags[child.PACE] = -1.0 if seconds is None else float(seconds)
 
     @property
     def pace(self) -> float | None:
@@ -172,9 +213,11 @@ class TrainingWorker:
     def pause(self) -> None:
         if not self.done:
             self._pause.set()
+            self._flags[child.PAUSE] = 1
 
     def resume(self) -> None:
         self._pause.clear()
+        self._flags[child.PAUSE] = 0
 
     def join(self, timeout: float | None = None) -> bool:
         self._thread.join(timeout)
@@ -262,27 +305,33 @@ class TrainingWorker:
         return None
 
     # -- the thread --------------------------------------------------------------------------------
-    def _on_row(self, row: dict) -> None:
+    def _record(self, row: dict) -> None:
         with self._lock:
             off = self._waited + self._paused  # fit's elapsed includes our waits: take them out
             if off:
                 row["elapsed"] = float(row["elapsed"]) - off
                 row["samples_per_s"] = row["samples"] / row["elapsed"] if row["elapsed"] > 0 else float("nan")
             self._rows.append(row)
-        self._between_steps()
 
-    def _between_steps(self) -> None:
-        """After each step: keep the slot and go on, or give it back while there is nothing to compute (a pace
-        wait, a pause) or its slice is over and another run waits, then queue for it again."""
+    def _on_row(self, row: dict) -> None:
+        """fit's callback, when it computes in this thread: record the row, then take a turn if one is due."""
+        self._record(row)
         now = _now()
-        self._computed += now - self._step_from
-        wait = 0.0
-        if self._pace is not None and self._released is not None:
-            wait = self._pace / max(self.total_steps, 1) - (now - self._released)
-        slice_over = now - self._slice_from >= SLICE_SECONDS and self._limiter.waiting > 0
-        if not (wait > 0 or self._pause.is_set() or slice_over):
-            self._released = self._step_from = now
-            return
+        wait = self._clock.after_step(now, self._pace, self._pause.is_set())
+        if wait is not None:
+            paused_for = self._take_turn(wait, self._clock.computed)
+            if paused_for is None:
+                self._clock.kept(now)
+            else:
+                self._clock.resumed(now, wait, paused_for, _now())
+
+    def _take_turn(self, wait: float, computed: float) -> float | None:
+        """Give the slot back while there is nothing to compute (a pace wait of ``wait`` seconds, a pause) or
+        another run waits, then queue for it again, ``computed`` seconds in; return how long it was paused.
+        None: nothing to wait for and nobody waits, so it keeps the slot."""
+        if wait <= 0 and not self._pause.is_set() and self._limiter.waiting == 0:
+            return None
+        yielded = _now()
         self._limiter.release(self)
         self._holding = False
         if wait > 0:
@@ -292,14 +341,43 @@ class TrainingWorker:
             self._stop.wait(0.05)
         resumed_at = _now()
         if not self._stop.is_set():  # a stopped run leaves the queue; fit ends before its next step
-            self._holding = self._limiter.acquire(self, self._stop, priority=self._computed)
-        self._slice_from = self._step_from = _now()
-        # the pace clock runs from the planned end of the wait: time spent queueing for the slot counts
-        # towards the next step's share instead of stretching the run
-        self._released = now + max(wait, 0.0) + (resumed_at - paused_at)
+            self._holding = self._limiter.acquire(self, self._stop, priority=computed)
         with self._lock:
             self._paused += resumed_at - paused_at
-            self._waited += self._slice_from - now - (resumed_at - paused_at)
+            self._waited += _now() - yielded - (resumed_at - paused_at)
+        return resumed_at - paused_at
+
+    def _compute(self) -> str:
+        """Train, in this thread (``fit_fn``) or in a child process; return fit's status (raises as fit does)."""
+        a = self.arrays
+        kw = self.recipe.fit_kwargs()
+        if self._fit is not None or not child.AVAILABLE:
+            fit_fn = self._fit or fit
+            self._clock = _Clock(_now(), self.total_steps)
+            with_val = len(a.y_val) > 0
+            return fit_fn(self.net, a.X_train, a.y_train, X_val=a.X_val if with_val else None,
+                             y_val=a.y_val if with_val else None, callback=self._on_row,
+                             stop_event=self._stop, **kw).status
+        run = child.ChildRun(self.net, a, kw, self.total_steps, self._flags)
+        self._flags = run.flags
+        try:
+            while True:
+                # stop, pause and pace also land here if they were set while the child started
+                self._flags[:] = (self._pace or -1.0, self._pause.is_set(), self._stop.is_set())
+                kind, rows, *rest = run.recv()
+                for row in rows:
+                    self._record(row)
+                if kind == "turn":
+                    run.send(self._take_turn(*rest))
+                elif kind == "end":
+                    status, error = rest
+                    if error is None:
+                        return status
+                    if error[0] == DIVERGED:
+                        raise TrainingDiverged(*error[1:])
+                    raise NNScratchError(error[1])
+        finally:
+            run.close()
 
     def _set(self, status: str, error: str | None = None) -> None:
         with self._lock:
@@ -308,20 +386,15 @@ class TrainingWorker:
                 self._error = error
 
     def _run(self) -> None:
-        a = self.arrays
         try:
             self._holding = self._limiter.acquire(self, self._stop)
             if not self._holding:
                 self._set(STOPPED)
                 return
-            self._slice_from = self._step_from = _now()
             self._time.started = time.time()
             self._set(RUNNING)
-            # no pause_event: a pause is waited out between steps, without the slot (_between_steps)
-            hist = self._fit(self.net, a.X_train, a.y_train, X_val=a.X_val if len(a.y_val) else None,
-                             y_val=a.y_val if len(a.y_val) else None, callback=self._on_row,
-                             stop_event=self._stop, **self.recipe.fit_kwargs())
-            status = hist.status
+            # no pause_event: a pause is waited out between steps, without the slot (_take_turn)
+            status = self._compute()
             if status == STOPPED or (status != COMPLETED and self._stop.is_set()):
                 status = STOPPED
             self._finish_model(status)

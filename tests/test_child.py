@@ -1,0 +1,172 @@
+"""Training runs compute in child processes (nnscratch/child.py): the server's own CPU and interpreter lock
+stay with its pages, the weights are shared live, and a child never outlives its run or its server."""
+
+import gc
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnscratch import child
+from nnscratch import worker as W
+from nnscratch.data.splits import TrainingArrays
+from nnscratch.limiter import SlotLimiter
+from nnscratch.recipe import Recipe
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.skipif(not child.AVAILABLE, reason="no os.fork here: runs compute in their thread")
+
+
+def arrays(n=2000):
+    rng = np.random.default_rng(0)
+    X = rng.random((n, 784), dtype=np.float32)
+    y = np.arange(n) % 10
+    return TrainingArrays(X, y, X[:100], y[:100], X[:100], y[:100], "random pixels")
+
+
+def worker(recipe, a=None, pace=None):
+    w = W.TrainingWorker(recipe.network(), a if a is not None else arrays(), recipe, limiter=SlotLimiter(1))
+    w.set_pace(pace)
+    return w
+
+
+def children_of(pid):
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            pass
+    return out
+
+
+def wait_until(cond, seconds=10.0):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return cond()
+
+
+def test_a_run_computes_in_a_child_process_and_the_network_is_trained_in_place():
+    recipe = Recipe(hidden=(512,), optimizer="adam", lr=1e-3, batch_size=64, epochs=15)
+    w = worker(recipe)
+    before = w.net.params["W1"].copy()
+    cpu0 = time.process_time()  # this process, every thread
+    w.start()
+    assert w.join(120) and w.status == W.COMPLETED, w.error
+    ours = time.process_time() - cpu0
+    computed = w.snapshot()["compute"]
+    assert computed > 0.5, computed  # enough work to tell where it ran
+    assert ours < 0.3 * computed, (ours, computed)
+    assert not np.array_equal(before, w.net.params["W1"]), "the weights trained in the child are ours"
+    assert all(type(v) is np.ndarray and v.flags.owndata for v in w.net.params.values()), "own memory after"
+    assert w.test_accuracy is not None and w.n_rows() == w.total_steps
+
+
+def test_the_weights_are_seen_live_while_it_runs_and_pace_and_pause_reach_the_child():
+    recipe = Recipe(hidden=(32,), batch_size=64, epochs=2)  # 64 steps
+    w = worker(recipe, pace=4.0).start()
+    try:
+        assert wait_until(lambda: w.n_rows() >= 5)
+        first = w.live_params()["W1"]
+        assert wait_until(lambda: not np.array_equal(first, w.live_params()["W1"]))
+        w.pause()
+        assert wait_until(lambda: w.status == W.PAUSED)
+        time.sleep(0.3)  # a paused child makes no step: the count stays put
+        n = w.n_rows()
+        time.sleep(0.5)
+        assert w.n_rows() == n and n < w.total_steps
+        w.resume()
+        w.set_pace(None)  # "Finish fast"
+        assert w.join(30) and w.status == W.COMPLETED
+    finally:
+        w.stop()
+
+
+def test_a_child_that_dies_ends_its_run_with_one_line_and_the_last_weights():
+    w = worker(Recipe(hidden=(32,), batch_size=64, epochs=4), pace=60.0).start()
+    try:
+        assert wait_until(lambda: w.n_rows() >= 1)
+        kids = children_of(child._SERVER.proc.pid)
+        assert kids
+        for pid in kids:
+            os.kill(pid, signal.SIGKILL)
+        assert w.join(10)
+        assert w.status == W.ERROR
+        assert w.error == "the training process ended unexpectedly; start the run again"
+        assert all(np.isfinite(v).all() and v.flags.owndata for v in w.net.params.values())
+    finally:
+        w.stop()
+
+
+def test_stop_ends_a_child_within_a_step_and_leaves_no_process():
+    w = worker(Recipe(hidden=(32,), batch_size=64, epochs=4), pace=60.0).start()
+    assert wait_until(lambda: w.n_rows() >= 1)
+    server = child._SERVER.proc.pid
+    t = time.perf_counter()
+    w.stop()
+    assert w.join(5) and w.status == W.STOPPED
+    assert time.perf_counter() - t < 2.0
+    assert wait_until(lambda: not children_of(server)), children_of(server)
+
+
+def test_when_the_app_dies_its_fork_server_and_training_processes_end(tmp_path):
+    script = tmp_path / "app.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(ROOT / 'tests')!r})
+        from test_child import arrays, worker
+        from nnscratch import child
+        from nnscratch.recipe import Recipe
+        if __name__ == "__main__":
+            w = worker(Recipe(hidden=(32,), batch_size=64, epochs=4), pace=600.0).start()
+            while w.n_rows() == 0:
+                time.sleep(0.01)
+            print(child._SERVER.proc.pid, flush=True)
+            time.sleep(600)
+    """))
+    app = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        server = int(app.stdout.readline())
+        kids = children_of(server)
+        assert kids
+        app.kill()  # no clean shutdown: the sockets close, and that is all they get
+        app.wait(10)
+        assert wait_until(lambda: not any(Path(f"/proc/{p}").exists() and _alive(p) for p in [server, *kids]))
+    finally:
+        app.kill()
+
+
+def _alive(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_dataset_is_written_once_for_every_run_on_it_and_removed_with_it():
+    a = arrays(300)
+    path, _ = child._data_map(a)
+    assert child._data_map(a)[0] == path and os.path.exists(path)
+    del a
+    gc.collect()
+    assert not os.path.exists(path)
+
+
+def test_without_fork_a_run_computes_in_its_thread(monkeypatch):
+    monkeypatch.setattr(child, "AVAILABLE", False)
+    recipe = Recipe(hidden=(512,), optimizer="adam", lr=1e-3, batch_size=64, epochs=15)
+    w = worker(recipe)
+    cpu0 = time.process_time()
+    w.start()
+    assert w.join(120) and w.status == W.COMPLETED, w.error
+    assert time.process_time() - cpu0 > 0.8 * w.snapshot()["compute"]
