@@ -108,8 +108,9 @@ def model_picker(key: str = "model_choice_widget", label: str = "Model") -> None
 
 
 def sidebar(page=None) -> None:
-    """Current model and data source, on every page; a live line while a run trains (not on the Train
-    page, whose own live view shows the run: one ticking view per person is what a room can afford)."""
+    """Current model and data source, on every page; a live line while a run trains, and how its save to
+    the class board went (not on the Train page, whose own live view shows the run and the save: one
+    ticking view per person is what a room can afford, and Start there reruns only that view)."""
     s = state()
     with st.sidebar:
         _version_warning()
@@ -123,7 +124,8 @@ def sidebar(page=None) -> None:
             st.caption(("Yours · " if kind == "yours" else "") + m["origin"])
         st.markdown("#### Data")
         st.caption(data_label(s["data_source"]))
-        _run_status(ticks=getattr(page, "url_path", None) != "train")
+        if getattr(page, "url_path", None) != "train":
+            _run_status()
         presenter_toggle()
         _about()
 
@@ -168,15 +170,25 @@ def _version_warning():
         st.toast(text, icon=":material/warning:", duration="long")
 
 
-def _run_status(ticks: bool = True):
+def run_save(w):
+    """The class-board save of run ``w``, or None (a run of another session, or from before the board)."""
+    save = state().get("board_save")
+    return save if save is not None and save.run_id == w.id else None
+
+
+def save_line(save) -> None:
+    """Where the run's save to the class board stands: saved, still saving, or why it failed."""
+    saved = save.status() if save is not None else None
+    if saved:
+        {"ok": st.caption, "wait": st.warning, "error": st.error}[saved[0]](saved[1])
+
+
+def _run_status():
     w = state()["worker"]
     if w is None:
         return
-    live = not w.done and ticks
-
-    save = state().get("board_save")
-    save = save if save is not None and save.run_id == w.id else None
-
+    live = not w.done
+    save = run_save(w)
     waiting = save is not None and save.waiting
 
     @st.fragment(run_every=1.0 if live else (3.0 if waiting else None))
@@ -192,9 +204,7 @@ def _run_status(ticks: bool = True):
             st.rerun()
         else:
             st.caption(f"Last run: {snap['status']}, step {snap['step']} / {snap['total_steps']}")
-            saved = save.status() if save is not None else None
-            if saved:
-                {"ok": st.caption, "wait": st.warning, "error": st.error}[saved[0]](saved[1])
+            save_line(save)
             if waiting and not save.waiting:  # saved at last: one page run stops this line's ticking
                 st.rerun()
 

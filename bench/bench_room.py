@@ -246,6 +246,8 @@ async def room(args):
     first = [w.first_point - w.started for w in watchers if w.first_point is not None]
     done = [w.finished - t0 for w in watchers if w.finished is not None]
     completed = sum(w.status == "completed" for w in watchers)
+    not_completed = [f"watcher {i}: {w.status or 'no status'} at step {w.step}, {w.ticks} ticks, page: {w.final_text!r}"
+                     for i, w in enumerate(watchers) if w.status != "completed"]
     errors = [e for w in watchers for e in w.errors] + [r.get("error") for r in strokes if not r.get("ok")]
     draw_e2e = [r["e2e"] for r in strokes if r.get("ok")]
     # the strokes sent while the room's Start presses were still being answered, and the rest
@@ -257,7 +259,7 @@ async def room(args):
     res = dict(
         case=("heavy (best preset, sample, as fast as it goes)" if args.heavy else "default (quick, Watch it learn)")
         + (f", deploy/cluster with {args.cluster} replicas" if args.cluster else ""),
-        sessions=n, cores=cores, solo_compute_s=solo_s, completed=completed,
+        sessions=n, cores=cores, solo_compute_s=solo_s, completed=completed, not_completed=not_completed,
         wait_running=dict(p50=B.pct(ran, 50), p95=B.pct(ran, 95), max=max(ran, default=None), n=len(ran)),
         wait_first_point=dict(p50=B.pct(first, 50), p95=B.pct(first, 95), max=max(first, default=None),
                               n=len(first)),
@@ -311,6 +313,8 @@ def report(r: dict, heavy: bool) -> None:
           f"{r['solo_compute_s']:.2f} s solo / {r['cores']} cores; ratio {f(r['makespan_over_bound'], 'x')}; "
           f"target {'1.3x the bound' if heavy else 'every run within 30 s'})")
     print(f"completed             {r['completed']} of {r['sessions']}")
+    for line in r["not_completed"]:
+        print(f"  not completed: {line}")
     print(f"server CPU            {f(r['server_cpu_s'], 'CPU-s', 1)} for the room, "
           f"{f(r['server_cpu_per_run_s'], 'CPU-s')} per run" + ("" if heavy else " (target room <= 60 CPU-s)"))
     print(f"this bench's clients  {f(r['clients_cpu_s'], 'CPU-s', 1)} (the {r['sessions']} people's tabs, here in one process on "

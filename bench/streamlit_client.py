@@ -250,13 +250,17 @@ class ProtocolSession:
 
     async def rerun(self, widgets=(), fragment: str = ""):
         """A rerun of the current page with widget states [(id, field, value)] (e.g. a button's
-        ("...", "trigger_value", True)); waits for the run to end. self.texts then holds its texts.
+        ("...", "trigger_value", True)), or of the st.fragment the first widget lives in; waits for the run
+        to end. self.texts then holds its texts.
         ``fragment``: rerun only that st.fragment, as the browser does when its ``run_every`` ticks."""
         m = self._context()
         m.rerun_script.page_script_hash = self.page_hash
         if fragment:
             m.rerun_script.fragment_id = fragment
             m.rerun_script.is_auto_rerun = True
+        elif widgets and self.fragments.get(widgets[0][0]):
+            # a widget inside an st.fragment reruns only that fragment, as the browser sends it
+            m.rerun_script.fragment_id = self.fragments[widgets[0][0]]
         m.rerun_script.widget_states.SetInParent()
         for wid, field, value in widgets:
             w = m.rerun_script.widget_states.widgets.add()

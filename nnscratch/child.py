@@ -8,7 +8,9 @@ child only computes, and says when a turn is due (``worker._Clock``). One socket
                       ("rows", rows)                          rows made since the last message (every 50 ms)
                       ("turn", rows, wait, computed)          give the slot back, then wait ``wait`` seconds
                       ("end", rows, status, error)            fit returned (status) or raised (error)
-    server -> child   None: nobody waits, keep computing; a number: the turn is over (seconds it was paused)
+    server -> child   None first: it holds a slot, go (the child starts up while the run waits for one)
+                      then after each turn: None, nobody waits, keep computing; a number, the turn is over
+                      (seconds it was paused)
 
 Nothing is copied per step: the network's parameters live in one memory-mapped file both processes see (the
 Weights page draws them live), and each dataset is written once to another that every child reads. Stop,
@@ -235,7 +237,10 @@ class ChildRun:
             pass  # the child is gone: the next recv says so
 
     def close(self) -> None:
-        """End the child (it has usually ended by itself) and give the network its own copy of the weights."""
+        """End the child (it has usually ended by itself) and give the network its own copy of the weights;
+        once (later calls do nothing)."""
+        if self._conn.closed:
+            return
         self._conn.close()
         if self._pid is not None:
             try:
@@ -262,7 +267,6 @@ def _main(conn, net, params, data, with_val, fit_kwargs, total_steps) -> None:
     shared_flags = net.params.pop("flags")
     d = _open(*data, "r")
     now = time.perf_counter
-    clock = worker._Clock(now(), total_steps)
     outbox: list = []
     sent = -ROWS_EVERY  # the first row goes at once
 
@@ -293,6 +297,8 @@ def _main(conn, net, params, data, with_val, fit_kwargs, total_steps) -> None:
 
     status, error = None, None
     try:
+        conn.recv()  # go: the run holds a slot (it starts up while it waits for one)
+        clock = worker._Clock(now(), total_steps)
         hist = fit(net, d["X"], d["y"], X_val=d["X_val"] if with_val else None,
                    y_val=d["y_val"] if with_val else None, callback=on_row, stop_event=Stop, **fit_kwargs)
         status = hist.status

@@ -347,20 +347,20 @@ class TrainingWorker:
             self._waited += _now() - yielded - (resumed_at - paused_at)
         return resumed_at - paused_at
 
-    def _compute(self) -> str:
-        """Train, in this thread (``fit_fn``) or in a child process; return fit's status (raises as fit does)."""
+    def _compute(self, run: child.ChildRun | None) -> str:
+        """Train, in this thread (``fit_fn``, or where there is no ``run``) or in the child process ``run``;
+        return fit's status (raises as fit does)."""
         a = self.arrays
         kw = self.recipe.fit_kwargs()
-        if self._fit is not None or not child.AVAILABLE:
+        if run is None:
             fit_fn = self._fit or fit
             self._clock = _Clock(_now(), self.total_steps)
             with_val = len(a.y_val) > 0
             return fit_fn(self.net, a.X_train, a.y_train, X_val=a.X_val if with_val else None,
                              y_val=a.y_val if with_val else None, callback=self._on_row,
                              stop_event=self._stop, **kw).status
-        run = child.ChildRun(self.net, a, kw, self.total_steps, self._flags)
-        self._flags = run.flags
         try:
+            run.send(None)  # go: it holds a slot now
             while True:
                 # stop, pause and pace also land here if they were set while the child started
                 self._flags[:] = (self._pace or -1.0, self._pause.is_set(), self._stop.is_set())
@@ -386,7 +386,12 @@ class TrainingWorker:
                 self._error = error
 
     def _run(self) -> None:
+        run = None
         try:
+            if self._fit is None and child.AVAILABLE:
+                # the child starts up while the run waits for its slot, and computes only once it has one
+                run = child.ChildRun(self.net, self.arrays, self.recipe.fit_kwargs(), self.total_steps, self._flags)
+                self._flags = run.flags
             self._holding = self._limiter.acquire(self, self._stop)
             if not self._holding:
                 self._set(STOPPED)
@@ -394,7 +399,7 @@ class TrainingWorker:
             self._time.started = time.time()
             self._set(RUNNING)
             # no pause_event: a pause is waited out between steps, without the slot (_take_turn)
-            status = self._compute()
+            status = self._compute(run)
             if status == STOPPED or (status != COMPLETED and self._stop.is_set()):
                 status = STOPPED
             self._finish_model(status)
@@ -408,6 +413,8 @@ class TrainingWorker:
             log.exception("training worker %s failed", self.id)
             self._set(ERROR, _one_line(e))
         finally:
+            if run is not None:
+                run.close()  # stopped while queued, or failed: the child goes, the weights come home
             if self._holding:
                 self._limiter.release(self)
                 self._holding = False
