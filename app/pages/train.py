@@ -168,12 +168,14 @@ def _final(w, snap):
     if w.n_rows() == 0:
         return
     d1, d2, d3 = st.columns([1, 1, 2])
-    d1.download_button("Download this model (.npz)", data=w.net.to_bytes,
+    d1.download_button("Model file (.npz)", data=w.net.to_bytes,
                        file_name=f"nnscratch_{w.net.architecture}.npz", mime="application/octet-stream",
-                       icon=":material/download:", key=f"dl_run_{w.id}", on_click="ignore", width="stretch")
-    d2.download_button("Download history (.csv)", data=lambda: pd.DataFrame(w.rows()).to_csv(index=False),
+                       icon=":material/download:", key=f"dl_run_{w.id}", on_click="ignore", width="stretch",
+                       help="Download this run's model, to upload here later or load with nnscratch")
+    d2.download_button("History (.csv)", data=lambda: pd.DataFrame(w.rows()).to_csv(index=False),
                        file_name=f"nnscratch_history_{w.id}.csv", mime="text/csv", icon=":material/table_view:",
-                       key=f"dl_hist_{w.id}", on_click="ignore", width="stretch")
+                       key=f"dl_hist_{w.id}", on_click="ignore", width="stretch",
+                       help="Download every step's loss, accuracy and learning rate")
     takehome.download_page_button(d3, w.net, key=f"dl_page_{w.id}")
     if s["model"] is not w.net and w.status in (worker.COMPLETED, worker.STOPPED, worker.DIVERGED):
         if st.button("Use this run's model as my model", key=f"adopt_{w.id}"):
