@@ -46,7 +46,7 @@ from . import threads
 
 log = logging.getLogger(__name__)
 
-NICE = 5
+NICE = 10
 ROWS_EVERY = 0.05  # seconds between batches of rows sent to the server
 PACE, PAUSE, STOP = range(3)  # the shared flags; pace <= 0: none
 # Forking needs a Unix; elsewhere (Windows) a run computes in its thread, as fit_fn's do.
