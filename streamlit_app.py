@@ -1,7 +1,8 @@
 """nnscratch: watch a from-scratch NumPy network learn MNIST, look at its weights, draw a digit.
 
 Run:  streamlit run streamlit_app.py
-This file only routes: page config, navigation, the top bar's button, the sidebar. The pages are in app/pages/.
+This file only routes: page config, navigation, the top bar's button, the sidebar, and turns for whole-page
+runs (app/page_turns.py). The pages are in app/pages/.
 
 The pages live in app/pages/, deliberately NOT a top-level pages/: Streamlit treats a pages/ folder
 beside this file as the old automatic multipage mode until some session has run st.navigation, so a
@@ -16,6 +17,7 @@ from app import timing
 timing.mark_run_start()  # for the server-side timing of a drawing
 
 from app import join, ui  # noqa: E402
+from app.page_turns import page_turn  # noqa: E402
 
 present = ui.init_presenter()  # ?present=1 or the sidebar toggle
 # "auto": expanded on wide screens, collapsed on phones (where it would cover the whole page). The
@@ -37,9 +39,10 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES, position="top" if present else "sidebar")
-ui.before_page(timing.run_began())  # the session's bookkeeping: a reconnect, a finished run, messages
-join.top_bar()  # in the header: Join (presenter mode), or Your name (phones, whose sidebar is closed)
-try:
-    page.run()
-finally:
-    ui.sidebar(page)  # after the page, so what a person came for is computed and sent first
+with page_turn():  # whole-page runs take turns; a stroke or a tick (a fragment's rerun) never waits
+    ui.before_page(timing.run_began())  # the session's bookkeeping: a reconnect, a finished run, messages
+    join.top_bar()  # in the header: Join (presenter mode), or Your name (phones, whose sidebar is closed)
+    try:
+        page.run()
+    finally:
+        ui.sidebar(page)  # after the page, so what a person came for is computed and sent first

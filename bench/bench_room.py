@@ -17,7 +17,8 @@ answered). It reads the run's status line on every answer.
 Printed: the wait until a run shows "running" and until its first points (p50, p95, max), the makespan
 (Start to the last run finished), the bound (the runs' solo compute seconds summed / cores; solo = one run
 of the same recipe alone, as fast as it goes, measured first), the server's CPU seconds for the room and
-per run, the live view's CPU per tick (measured in the app, ``time.thread_time`` around the tick), the
+per run (the server and every process under it: the runs compute in child processes), its memory before
+the Start presses and at its peak (PSS, sampled every second), the live view's CPU per tick (measured in the app, ``time.thread_time`` around the tick), the
 drawer's p95 (stroke sent -> prediction received) and errors. Results also go to --json.
 
 Bounded: at most 60 sessions, the room is given up after --timeout seconds, and the server is stopped at the
@@ -183,10 +184,15 @@ class Server:
         roots = [state["proxy"]["pid"], *(r["pid"] for r in state["replicas"])]
         self.cpu = lambda: sum(B.cpu_seconds(pid) for pid in roots) + bench_cluster.cpu_of(
             with_children(state["db"]["pid"]))
+        self.memory = lambda: sum(B.memory_mb(pid) for pid in roots[1:])
 
     def cpu(self) -> float:
         """The server's CPU seconds and its training processes' (replaced by the cluster's sum above)."""
         return B.cpu_seconds(self.proc.pid)
+
+    def memory(self) -> float:
+        """MB of the app server and its training processes (the cluster's: its app servers')."""
+        return B.memory_mb(self.proc.pid)
 
     def stop(self) -> None:
         if not self.run_dir:
@@ -227,6 +233,8 @@ async def room(args):
         deadline = t0 + args.timeout
         draw_until = [deadline]
         drawing = asyncio.ensure_future(_draw(drawer, digits, draw_until, strokes))
+        memory = [server.memory()]
+        sampling = asyncio.ensure_future(_sample(server.memory, draw_until, memory))
         await asyncio.gather(*(w.start(pace) for w in watchers))
         await asyncio.gather(*(w.watch(deadline) for w in watchers))
         for w in watchers:
@@ -236,6 +244,7 @@ async def room(args):
         cpu_room, cpu_clients = server.cpu() - cpu0, time.process_time() - client0
         draw_until[0] = 0
         await drawing
+        await sampling
         await asyncio.gather(*(w.s.close() for w in watchers), drawer.close())  # each may wait out its close
         ticks_cpu = read_ticks(timings, wall0)
     finally:
@@ -266,6 +275,7 @@ async def room(args):
         makespan_s=max(done) if len(done) == n else None, bound_s=bound,
         makespan_over_bound=(max(done) / bound) if len(done) == n and bound > 0 else None,
         server_cpu_s=cpu_room, server_cpu_per_run_s=cpu_room / n, clients_cpu_s=cpu_clients,
+        memory_mb=dict(before=memory[0], peak=max(memory)),
         ticks=sum(w.ticks for w in watchers),
         tick_cpu_ms=dict(p50=_ms(B.pct(ticks_cpu, 50)), p95=_ms(B.pct(ticks_cpu, 95)), n=len(ticks_cpu)),
         tick_wall_ms=dict(p50=_ms(B.pct([t for w in watchers for t in w.tick_seconds], 50)),
@@ -281,6 +291,13 @@ async def room(args):
 
 def _ms(x):
     return None if x is None else 1000 * x
+
+
+async def _sample(measure, until, out, every: float = 1.0):
+    """``measure()`` every ``every`` seconds until ``until[0]`` (the room's end), appended to ``out``."""
+    while time.perf_counter() < until[0]:
+        out.append(await asyncio.to_thread(measure))
+        await asyncio.sleep(every)
 
 
 async def _draw(s, digits, until, out):
@@ -317,6 +334,8 @@ def report(r: dict, heavy: bool) -> None:
         print(f"  not completed: {line}")
     print(f"server CPU            {f(r['server_cpu_s'], 'CPU-s', 1)} for the room, "
           f"{f(r['server_cpu_per_run_s'], 'CPU-s')} per run" + ("" if heavy else " (target room <= 60 CPU-s)"))
+    print(f"server memory         {r['memory_mb']['before']:.0f} MB before the Start presses, peak "
+          f"{r['memory_mb']['peak']:.0f} MB (PSS of the server and its training processes)")
     print(f"this bench's clients  {f(r['clients_cpu_s'], 'CPU-s', 1)} (the {r['sessions']} people's tabs, here in one process on "
           f"the server's cores; on the day they are phones)")
     tc, tw = r["tick_cpu_ms"], r["tick_wall_ms"]

@@ -71,9 +71,8 @@ def stop_server(proc) -> None:
     proc._log.close()
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time used so far by the process and every process under it, including those that
-    have ended and been waited for (the app's training runs compute in child processes)."""
+def _tree(pid: int) -> dict:
+    """pid -> its /proc stat fields, for ``pid`` and every process under it."""
     stats, children = {}, {}
     for path in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -82,13 +81,34 @@ def cpu_seconds(pid: int) -> float:
             continue
         stats[int(path.parent.name)] = fields
         children.setdefault(int(fields[1]), []).append(int(path.parent.name))
-    total, todo = 0, [pid]
+    out, todo = {}, [pid]
     while todo:
         p = todo.pop()
         if p in stats:
-            total += sum(int(x) for x in stats[p][11:15])  # utime, stime, and its waited-for children's
+            out[p] = stats[p]
             todo += children.get(p, [])
-    return total / os.sysconf("SC_CLK_TCK")
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time used so far by the process and every process under it, including those that
+    have ended and been waited for (the app's training runs compute in child processes)."""
+    ticks = sum(sum(int(x) for x in f[11:15]) for f in _tree(pid).values())  # utime, stime, waited-for children's
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def memory_mb(pid: int) -> float:
+    """The memory of the process and every process under it: their PSS summed (pages shared between them,
+    such as the training data's map, counted once in all)."""
+    total = 0
+    for p in _tree(pid):
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
 
 
 def rss_mb(pid: int) -> float:

@@ -114,9 +114,11 @@ class _ForkServer:
         ours, theirs = socket.socketpair()
         code = ("import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
                 "from nnscratch.child import _serve; _serve(int(sys.argv[2]), sys.argv[3] == 'keep')")
+        # its own session: Ctrl-C, or a SIGTERM to the app's process group, is the app's to handle (it
+        # stops its runs, and they end and are saved); if the app dies, its children see their sockets close
         self.proc = subprocess.Popen([sys.executable, "-c", code, json.dumps(sys.path), str(theirs.fileno()),
                                       "keep" if keep_memory else "system"],
-                                     pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
+                                     pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, start_new_session=True)
         theirs.close()
         self._sock = ours
         self._lock = threading.Lock()
@@ -169,7 +171,6 @@ def _keep_freed_memory() -> None:
 def _serve(fd: int, keep_memory: bool = True) -> None:
     """The fork server's loop: one child per request, until the app closes the socket. ``keep_memory``:
     :func:`_keep_freed_memory` (off only to measure it)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the app's to handle; it ends its runs
     if keep_memory:
         _keep_freed_memory()
     signal.signal(signal.SIGCHLD, _reap)

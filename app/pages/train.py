@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app import board, charts, runs, session, takehome, timing, ui, uploads
+from app.page_turns import page_turn
 from nnscratch import worker
 from nnscratch.data import kinds
 from nnscratch.errors import NNScratchError
@@ -225,108 +226,109 @@ def _history(w):
 # file, the sidebar), so thirty people pressing Start together cost the server thirty small runs.
 @st.fragment
 def form_and_run():
-    st.subheader("2 · Network and training")
-    pc1, pc2 = st.columns([1, 3])
-    pc1.selectbox("Recipe", PRESET_NAMES + ["custom"], key="f_preset", on_change=apply_preset,
-                  help="Fills in the form below; change anything after.")
-    if s["f_preset"] in PRESETS:
-        pc2.info(PRESETS[s["f_preset"]].description, icon=":material/list_alt:")
+    with page_turn():  # a Start press is a page run too: thirty of them take turns
+        st.subheader("2 · Network and training")
+        pc1, pc2 = st.columns([1, 3])
+        pc1.selectbox("Recipe", PRESET_NAMES + ["custom"], key="f_preset", on_change=apply_preset,
+                      help="Fills in the form below; change anything after.")
+        if s["f_preset"] in PRESETS:
+            pc2.info(PRESETS[s["f_preset"]].description, icon=":material/list_alt:")
 
-    with st.form("train_form", border=True):
-        fields = ui.folded("Layers, optimizer, learning rate, epochs…", icon=":material/tune:")
-        c1, c2, c3 = fields.columns(3)
-        c1.text_input("Hidden layers (units, space-separated; empty = none)", key="f_hidden")
-        c1.selectbox("Activation", CHOICES["activation"], key="f_activation")
-        c1.selectbox("Weight init", CHOICES["init"], key="f_init")
-        c2.selectbox("Optimizer", CHOICES["optimizer"], key="f_optimizer")
-        c2.number_input("Learning rate", key="f_lr", min_value=0.0, format="%g", step=0.0005)
-        c2.selectbox("Learning-rate schedule", CHOICES["schedule"], key="f_schedule")
-        c2.number_input("Weight decay", key="f_wd", min_value=0.0, format="%g", step=0.0001)
-        c3.number_input("Batch size", key="f_batch", min_value=1, step=32)
-        c3.checkbox("Full batch (every digit in every step)", key="f_full_batch")
-        c3.number_input("Epochs (passes over the data)", key="f_epochs", min_value=0, step=1)
-        c3.number_input("Seed", key="f_seed", step=1)
-        c3.checkbox("Augment the digits", key="f_augment", help="Each batch shifted, rotated, scaled and sheared a little at random.")
-        st.radio("Pace", list(PACES), format_func=PACES.get, key="f_pace", horizontal=True,
-                 help="Watch it learn: a run that would be over in a second is stretched to about "
-                      f"{worker.WATCH_SECONDS:.0f} s (waits between steps, not counted in samples/s), so the curves "
-                      "and the Weights page can be followed. Slower runs are never slowed down.")
-        submitted = st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:")
+        with st.form("train_form", border=True):
+            fields = ui.folded("Layers, optimizer, learning rate, epochs…", icon=":material/tune:")
+            c1, c2, c3 = fields.columns(3)
+            c1.text_input("Hidden layers (units, space-separated; empty = none)", key="f_hidden")
+            c1.selectbox("Activation", CHOICES["activation"], key="f_activation")
+            c1.selectbox("Weight init", CHOICES["init"], key="f_init")
+            c2.selectbox("Optimizer", CHOICES["optimizer"], key="f_optimizer")
+            c2.number_input("Learning rate", key="f_lr", min_value=0.0, format="%g", step=0.0005)
+            c2.selectbox("Learning-rate schedule", CHOICES["schedule"], key="f_schedule")
+            c2.number_input("Weight decay", key="f_wd", min_value=0.0, format="%g", step=0.0001)
+            c3.number_input("Batch size", key="f_batch", min_value=1, step=32)
+            c3.checkbox("Full batch (every digit in every step)", key="f_full_batch")
+            c3.number_input("Epochs (passes over the data)", key="f_epochs", min_value=0, step=1)
+            c3.number_input("Seed", key="f_seed", step=1)
+            c3.checkbox("Augment the digits", key="f_augment", help="Each batch shifted, rotated, scaled and sheared a little at random.")
+            st.radio("Pace", list(PACES), format_func=PACES.get, key="f_pace", horizontal=True,
+                     help="Watch it learn: a run that would be over in a second is stretched to about "
+                          f"{worker.WATCH_SECONDS:.0f} s (waits between steps, not counted in samples/s), so the curves "
+                          "and the Weights page can be followed. Slower runs are never slowed down.")
+            submitted = st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:")
 
-    if submitted:
-        with ui.show_errors("starting the run"):
-            if runs.running() is not None:
-                st.warning("A run is already going in this session: stop it before starting another.", icon=":material/hourglass_top:")
-            else:
-                source = s["data_source"]
-                arrays = session.get_arrays_with_progress(source)
-                values = {k: s[v] for k, v in FIELDS.items()}
-                values["preset"] = s["f_preset"]
-                recipe, errors, notes = Recipe.from_values(values, n_train=arrays.n_train)
-                if errors:
-                    st.error("Please fix: " + "; ".join(errors), icon=":material/front_hand:")
+        if submitted:
+            with ui.show_errors("starting the run"):
+                if runs.running() is not None:
+                    st.warning("A run is already going in this session: stop it before starting another.", icon=":material/hourglass_top:")
                 else:
-                    runs.start(recipe, arrays, s["upload_name"] if source == kinds.UPLOAD else arrays.source,
-                               pace=worker.WATCH_SECONDS if s["f_pace"] == "watch" else None)
-                    # no second run: the run is drawn below, after this
-                    st.toast("Training started. " + " ".join(notes), icon=":material/play_arrow:")
+                    source = s["data_source"]
+                    arrays = session.get_arrays_with_progress(source)
+                    values = {k: s[v] for k, v in FIELDS.items()}
+                    values["preset"] = s["f_preset"]
+                    recipe, errors, notes = Recipe.from_values(values, n_train=arrays.n_train)
+                    if errors:
+                        st.error("Please fix: " + "; ".join(errors), icon=":material/front_hand:")
+                    else:
+                        runs.start(recipe, arrays, s["upload_name"] if source == kinds.UPLOAD else arrays.source,
+                                   pace=worker.WATCH_SECONDS if s["f_pace"] == "watch" else None)
+                        # no second run: the run is drawn below, after this
+                        st.toast("Training started. " + " ".join(notes), icon=":material/play_arrow:")
 
-    st.subheader("3 · Training run")
+        st.subheader("3 · Training run")
 
-    w = s["worker"]
-    if w is None:
-        st.caption("No run yet: choose a recipe and press **Start training**.")
-    else:
-        live = not w.done
-        st.radio("x axis", ["steps", "epochs"], horizontal=True, key="chart_x")
+        w = s["worker"]
+        if w is None:
+            st.caption("No run yet: choose a recipe and press **Start training**.")
+        else:
+            live = not w.done
+            st.radio("x axis", ["steps", "epochs"], horizontal=True, key="chart_x")
 
-        # Two live views, each rerun on its own: the numbers, and the curves, which cost the most to send; the
-        # buttons between them do not tick.
-        # In a full room both slow down (runs.tick_every); a page run sets the pace, and a view whose pace is
-        # far from the room's asks for one.
-        numbers_every, curves_every = runs.tick_every(NUMBERS_EVERY), runs.tick_every(CURVES_EVERY)
+            # Two live views, each rerun on its own: the numbers, and the curves, which cost the most to send; the
+            # buttons between them do not tick.
+            # In a full room both slow down (runs.tick_every); a page run sets the pace, and a view whose pace is
+            # far from the room's asks for one.
+            numbers_every, curves_every = runs.tick_every(NUMBERS_EVERY), runs.tick_every(CURVES_EVERY)
 
-        @st.fragment(run_every=numbers_every if live else None)
-        def live_numbers():
-            cpu0 = time.thread_time()
-            runs.reclaim(time.perf_counter())  # ticks while the run is live, also after the browser reconnected
-            _progress(w, w.snapshot(), _history(w))
-            save = ui.run_save(w)
-            if live and w.done and not (save is not None and save.busy):
-                st.rerun()  # ended, and the save has answered: one page run adopts the model, shows it all
-            if live and not 2 / 3 < runs.tick_every(NUMBERS_EVERY) / numbers_every < 3 / 2:
-                st.rerun()  # the room grew or emptied: a page run picks the new pace
-            timing.record("watch_tick_cpu", time.thread_time() - cpu0)  # bench/bench_room.py reads it
+            @st.fragment(run_every=numbers_every if live else None)
+            def live_numbers():
+                cpu0 = time.thread_time()
+                runs.reclaim(time.perf_counter())  # ticks while the run is live, also after the browser reconnected
+                _progress(w, w.snapshot(), _history(w))
+                save = ui.run_save(w)
+                if live and w.done and not (save is not None and save.busy):
+                    st.rerun()  # ended, and the save has answered: one page run adopts the model, shows it all
+                if live and not 2 / 3 < runs.tick_every(NUMBERS_EVERY) / numbers_every < 3 / 2:
+                    st.rerun()  # the room grew or emptied: a page run picks the new pace
+                timing.record("watch_tick_cpu", time.thread_time() - cpu0)  # bench/bench_room.py reads it
 
-        @st.fragment  # not ticking: the buttons rerun it when pressed, a page run when the run has ended
-        def run_controls():
-            snap = w.snapshot()
-            if not w.done:
-                _controls(w, snap)
-            else:
-                _final(w, snap)
-
-        @st.fragment(run_every=curves_every if live else None)
-        def live_curves():
-            cpu0 = time.thread_time()
-            df = _history(w)
-            with st.container(key="train-charts"):
-                if len(df):
-                    xt = "step" if s.get("chart_x", "steps") == "steps" else "epoch"
-                    g1, g2 = st.columns(2)
-                    k = ui.scale()
-                    g1.vega_lite_chart(df, charts.scaled(charts.loss_chart_spec(xt), k), width="stretch",
-                                       key="train-loss-chart")
-                    g2.vega_lite_chart(df, charts.scaled(charts.accuracy_chart_spec(xt), k), width="stretch",
-                                       key="train-acc-chart")
+            @st.fragment  # not ticking: the buttons rerun it when pressed, a page run when the run has ended
+            def run_controls():
+                snap = w.snapshot()
+                if not w.done:
+                    _controls(w, snap)
                 else:
-                    st.caption("The curves appear with the first step.")
-            timing.record("watch_tick_cpu", time.thread_time() - cpu0)
+                    _final(w, snap)
 
-        with ui.show_errors("showing the run"):
-            live_numbers()
-            run_controls()
-            live_curves()
+            @st.fragment(run_every=curves_every if live else None)
+            def live_curves():
+                cpu0 = time.thread_time()
+                df = _history(w)
+                with st.container(key="train-charts"):
+                    if len(df):
+                        xt = "step" if s.get("chart_x", "steps") == "steps" else "epoch"
+                        g1, g2 = st.columns(2)
+                        k = ui.scale()
+                        g1.vega_lite_chart(df, charts.scaled(charts.loss_chart_spec(xt), k), width="stretch",
+                                           key="train-loss-chart")
+                        g2.vega_lite_chart(df, charts.scaled(charts.accuracy_chart_spec(xt), k), width="stretch",
+                                           key="train-acc-chart")
+                    else:
+                        st.caption("The curves appear with the first step.")
+                timing.record("watch_tick_cpu", time.thread_time() - cpu0)
+
+            with ui.show_errors("showing the run"):
+                live_numbers()
+                run_controls()
+                live_curves()
 
 
 form_and_run()

@@ -104,7 +104,7 @@ def test_two_people_share_the_board_and_it_survives_a_restart(browser, board_ser
     try:
         a.start_training(epochs=1)
         a.wait_progress(lambda p: p["status"] == "completed", timeout=180, what="A's run to finish")
-        saved = a.page.locator('[data-testid="stSidebarUserContent"]', has_text=re.compile(r"Saved to the class board"))
+        saved = a.page.get_by_text(re.compile(r"Saved to the class board \(run \d+\)")).first  # the run's result
         saved.wait_for()
         run_id = re.search(r"run (\d+)", saved.inner_text())[1]
         assert "name=Ada" in a.page.url  # the nickname stays in the URL

@@ -256,7 +256,7 @@ def test_train_and_the_class_board_download_the_runs_model(app):
     app.open("Train")
     app.start_training(epochs=1)
     app.wait_progress(lambda p: p["status"] == "completed", timeout=180, what="the run")
-    saved = app.page.locator('[data-testid="stSidebarUserContent"]', has_text=re.compile(r"Saved to the class board"))
+    saved = app.page.get_by_text(re.compile(r"Saved to the class board \(run \d+\)")).first  # the run's result
     saved.wait_for()
     run_id = int(re.search(r"run (\d+)", saved.inner_text())[1])
     stored = Network.load(get_store().load_model_bytes(run_id))

@@ -1,0 +1,35 @@
+"""Whole-page runs take turns: at most one per core at once, first come first served. A stroke on the Draw
+page or a live view's tick reruns only its fragment and never waits for a turn.
+
+Why: thirty people pressing Start, or thirty runs ending together, are thirty page runs at once. In one
+Python process they all share the interpreter lock, so a drawing answered meanwhile got 1/31 of it and
+waited with them (bench/bench_room.py). Taking turns, the same thirty finish no later in all, the first
+ones much sooner, and a drawing shares the lock with two page runs, not thirty.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+
+from nnscratch.limiter import SlotLimiter
+
+_TURNS = SlotLimiter(os.cpu_count() or 1)
+_MINE = threading.local()  # this script thread holds a turn (a full run reaching the Train page's fragment)
+
+
+@contextmanager
+def page_turn():
+    """Hold one of the turns for the block (at once if this thread already holds one)."""
+    if getattr(_MINE, "held", False):
+        yield
+        return
+    ticket = object()
+    _TURNS.acquire(ticket)
+    _MINE.held = True
+    try:
+        yield
+    finally:
+        _MINE.held = False
+        _TURNS.release(ticket)
