@@ -141,6 +141,7 @@ class TrainingWorker:
         self._stop = threading.Event()
         self._pause = threading.Event()
         self._done = threading.Event()
+        self._first = threading.Event()  # it has a history row, or has ended
         self._time = _Timing()
         self._pace: float | None = None  # target wall seconds for the whole run, or None: no waits
         self._waited = 0.0  # seconds spent not computing so far: pace waits and waits for a slot (not pauses)
@@ -253,6 +254,10 @@ class TrainingWorker:
         with self._lock:
             return self._rows[start:]
 
+    def first_row(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the run's first history row (or its end); True if it came."""
+        return self._first.wait(timeout)
+
     def n_rows(self) -> int:
         with self._lock:
             return len(self._rows)
@@ -312,6 +317,7 @@ class TrainingWorker:
                 row["elapsed"] = float(row["elapsed"]) - off
                 row["samples_per_s"] = row["samples"] / row["elapsed"] if row["elapsed"] > 0 else float("nan")
             self._rows.append(row)
+        self._first.set()
 
     def _on_row(self, row: dict) -> None:
         """fit's callback, when it computes in this thread: record the row, then take a turn if one is due."""
@@ -421,6 +427,7 @@ class TrainingWorker:
             self._time.finished = time.time()
             with self._lock:
                 self._done.set()
+                self._first.set()
                 callbacks, self._when_done = self._when_done, []
                 timer, self._stop_timer = self._stop_timer, None  # a stop set for later has nothing left to stop
             if timer is not None:

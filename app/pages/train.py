@@ -23,6 +23,7 @@ PRESET_NAMES = list(PRESETS)
 # the time a redraw takes, 0.5 s gave 1.98 updates a second, under the "moves at least twice a second" a
 # watching person needs), the curves once a second.
 NUMBERS_EVERY, CURVES_EVERY = 0.4, 1.0
+START_SHOWS_WITHIN = 1.0  # seconds a Start press waits for the run's first points before it shows the run
 STOP_WAIT_S = 1.0  # Stop waits this long for the run to end (within one step); after that the live panel catches up
 # How fast a run goes: stretched so a room can watch it, or the machine's full speed.
 PACES = {"watch": f"Watch it learn (about {worker.WATCH_SECONDS:.0f} s)", "fast": "As fast as it goes"}
@@ -275,7 +276,12 @@ def form_and_run():
 
         st.subheader("3 · Training run")
 
-        w = s["worker"]
+    w = s["worker"]
+    if submitted and w is not None:
+        # show the run with its first points, not "queued" until the next tick (1.5 s in a full room); the
+        # wait holds no turn, so the room's other page runs go on meanwhile
+        w.first_row(START_SHOWS_WITHIN)
+    with page_turn():
         if w is None:
             st.caption("No run yet: choose a recipe and press **Start training**.")
         else:
