@@ -18,7 +18,7 @@ Printed: the wait until a run shows "running" and until its first points (p50, p
 (Start to the last run finished), the bound (the runs' solo compute seconds summed / cores; solo = one run
 of the same recipe alone, as fast as it goes, measured first), the server's CPU seconds for the room and
 per run (the server and every process under it: the runs compute in child processes), its memory before
-the Start presses and at its peak (PSS, sampled every second), the live view's CPU per tick (measured in the app, ``time.thread_time`` around the tick), the
+the Start presses and at its peak (PSS, sampled every 5 s: reading it costs the server's processes time), the live view's CPU per tick (measured in the app, ``time.thread_time`` around the tick), the
 drawer's p95 (stroke sent -> prediction received) and errors. Results also go to --json.
 
 Bounded: at most 60 sessions, the room is given up after --timeout seconds, and the server is stopped at the
@@ -293,7 +293,7 @@ def _ms(x):
     return None if x is None else 1000 * x
 
 
-async def _sample(measure, until, out, every: float = 1.0):
+async def _sample(measure, until, out, every: float = 5.0):
     """``measure()`` every ``every`` seconds until ``until[0]`` (the room's end), appended to ``out``."""
     while time.perf_counter() < until[0]:
         out.append(await asyncio.to_thread(measure))
