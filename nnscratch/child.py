@@ -216,9 +216,14 @@ class ChildRun:
         shared = _open(self._path, layout, "r+")
         self.flags = shared.pop("flags")
         net.params = shared
-        self._conn = _fork_server().fork((shell, (self._path, layout), _data_map(arrays), len(arrays.y_val) > 0,
-                                          fit_kwargs, total_steps))
         self._pid = None
+        try:
+            self._conn = _fork_server().fork((shell, (self._path, layout), _data_map(arrays),
+                                              len(arrays.y_val) > 0, fit_kwargs, total_steps))
+        except BaseException:
+            net.params = {k: np.array(v) for k, v in shared.items()}  # as it was: its own memory, no file
+            _remove(self._path)
+            raise
 
     def recv(self) -> tuple:
         try:

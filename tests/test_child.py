@@ -170,3 +170,16 @@ def test_without_fork_a_run_computes_in_its_thread(monkeypatch):
     w.start()
     assert w.join(120) and w.status == W.COMPLETED, w.error
     assert time.process_time() - cpu0 > 0.8 * w.snapshot()["compute"]
+
+
+def test_a_run_whose_process_cannot_start_ends_with_one_line_and_leaves_no_file(monkeypatch):
+    def no_fork_server():
+        raise OSError("no more processes")
+
+    monkeypatch.setattr(child, "_fork_server", no_fork_server)
+    before = {f for f in os.listdir(child._map_dir()) if f.startswith("nnscratch-")}
+    w = worker(Recipe(hidden=(8,), epochs=1)).start()
+    assert w.join(10) and w.status == W.ERROR and "no more processes" in w.error, w.error
+    assert all(type(v) is np.ndarray and v.flags.owndata for v in w.net.params.values())
+    after = {f for f in os.listdir(child._map_dir()) if f.startswith("nnscratch-")}
+    assert after <= before, after - before
