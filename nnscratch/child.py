@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import pickle
+import re
 import signal
 import socket
 import struct
@@ -70,7 +71,7 @@ def _write(arrays: dict) -> tuple:
         a = np.ascontiguousarray(a)
         layout[k] = (off, a.dtype.str, a.shape)
         off += -(-a.nbytes // 64) * 64
-    fd, path = tempfile.mkstemp(prefix="nnscratch-", suffix=".map", dir=_map_dir())
+    fd, path = tempfile.mkstemp(prefix=f"nnscratch-{os.getpid()}-", suffix=".map", dir=_map_dir())
     with os.fdopen(fd, "wb") as f:
         f.truncate(off + 64)  # never empty: an empty file cannot be mapped
         for k, a in arrays.items():
@@ -89,6 +90,26 @@ def _remove(path: str) -> None:
         os.remove(path)
     except OSError:
         pass
+
+
+def _sweep() -> None:
+    """Remove the maps left by app processes that died without cleaning up (killed, or their terminal
+    closed): each map's name carries the pid of the process that wrote it."""
+    try:
+        d = _map_dir()
+        names = os.listdir(d)
+    except OSError:
+        return
+    for name in names:
+        m = re.fullmatch(r"nnscratch-(\d+)-.+\.map", name)
+        if m is None or int(m[1]) == os.getpid():
+            continue
+        try:
+            os.kill(int(m[1]), 0)
+        except ProcessLookupError:
+            _remove(os.path.join(d, name))
+        except OSError:
+            pass  # alive, someone else's
 
 
 _DATA: dict = {}  # id(arrays) -> (weakref, path, layout): each dataset written once, for every run on it
@@ -141,6 +162,7 @@ def _fork_server() -> _ForkServer:
     global _SERVER
     with _SERVER_LOCK:
         if _SERVER is None or _SERVER.proc.poll() is not None:
+            _sweep()
             _SERVER = _ForkServer()
         return _SERVER
 

@@ -183,3 +183,20 @@ def test_a_run_whose_process_cannot_start_ends_with_one_line_and_leaves_no_file(
     assert all(type(v) is np.ndarray and v.flags.owndata for v in w.net.params.values())
     after = {f for f in os.listdir(child._map_dir()) if f.startswith("nnscratch-")}
     assert after <= before, after - before
+
+
+def test_maps_left_by_an_app_that_died_are_removed_when_the_next_starts_training(tmp_path):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    d = child._map_dir()
+    dead = Path(d) / f"nnscratch-{gone.pid}-test.map"
+    mine = Path(d) / f"nnscratch-{os.getpid()}-test.map"
+    other = Path(d) / "nnscratch-notapid.map"
+    for f in (dead, mine, other):
+        f.write_bytes(b"x")
+    try:
+        child._sweep()
+        assert not dead.exists() and mine.exists() and other.exists()
+    finally:
+        for f in (dead, mine, other):
+            f.unlink(missing_ok=True)
