@@ -223,16 +223,20 @@ async def room(args):
         if args.cluster:
             print("sessions per replica: " + ", ".join(
                 f"{r} {sum(w.s.replica == r for w in watchers)}" for r in sorted({w.s.replica for w in watchers})))
-        drawer = session(url, "draw", "drawer")
-        await drawer.open()
-        digits = B.load_digits(60)
-        strokes: list = []
+        # the drawer is another person's browser: its own process, so its answers are not read late behind
+        # the 30 watchers' in this one
+        drawer = await asyncio.create_subprocess_exec(
+            sys.executable, __file__, "--draw-at", url, *(["--via-proxy"] if args.cluster else []),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        if (await drawer.stdout.readline()).strip() != b"ready":
+            raise RuntimeError("the drawer could not open the Draw page")
 
         cpu0, wall0, client0 = server.cpu(), time.time(), time.process_time()
+        received0 = sum(w.s.received for w in watchers)
         t0 = time.perf_counter()
         deadline = t0 + args.timeout
         draw_until = [deadline]
-        drawing = asyncio.ensure_future(_draw(drawer, digits, draw_until, strokes))
+        drawer.stdin.write(b"go\n")
         memory = [server.memory()]
         sampling = asyncio.ensure_future(_sample(server.memory, draw_until, memory))
         await asyncio.gather(*(w.start(pace) for w in watchers))
@@ -242,10 +246,13 @@ async def room(args):
                 print(f"{w.s.name} did not finish: {w.status} step {w.step}, ticking {w.s.auto_reruns}, "
                       f"errors {w.errors[:2]}")
         cpu_room, cpu_clients = server.cpu() - cpu0, time.process_time() - client0
+        received = sum(w.s.received for w in watchers) - received0
         draw_until[0] = 0
-        await drawing
+        drawer.stdin.write(b"stop\n")
+        strokes = json.loads(await drawer.stdout.read())
+        await drawer.wait()
         await sampling
-        await asyncio.gather(*(w.s.close() for w in watchers), drawer.close())  # each may wait out its close
+        await asyncio.gather(*(w.s.close() for w in watchers))  # each may wait out its close
         ticks_cpu = read_ticks(timings, wall0)
     finally:
         server.stop()
@@ -262,7 +269,10 @@ async def room(args):
     # the strokes sent while the room's Start presses were still being answered, and the rest
     burst_end = max((w.running for w in watchers if w.running is not None), default=t0)
     in_burst = [r["e2e"] for r in strokes if r.get("ok") and r["at"] < burst_end]
-    after = [r["e2e"] for r in strokes if r.get("ok") and r["at"] >= burst_end]
+    # the run ends: from the first run's end on, the pages adopt their models and show the results
+    ends_from = min((w.finished for w in watchers if w.finished is not None), default=float("inf"))
+    after = [r["e2e"] for r in strokes if r.get("ok") and burst_end <= r["at"] < ends_from]
+    at_ends = [r["e2e"] for r in strokes if r.get("ok") and r["at"] >= max(ends_from, burst_end)]
     cores = os.cpu_count() or 1
     bound = n * solo_s / cores
     res = dict(
@@ -276,14 +286,16 @@ async def room(args):
         makespan_over_bound=(max(done) / bound) if len(done) == n and bound > 0 else None,
         server_cpu_s=cpu_room, server_cpu_per_run_s=cpu_room / n, clients_cpu_s=cpu_clients,
         memory_mb=dict(before=memory[0], peak=max(memory)),
-        ticks=sum(w.ticks for w in watchers),
+        ticks=sum(w.ticks for w in watchers), messages_to_watchers=received,
         tick_cpu_ms=dict(p50=_ms(B.pct(ticks_cpu, 50)), p95=_ms(B.pct(ticks_cpu, 95)), n=len(ticks_cpu)),
         tick_wall_ms=dict(p50=_ms(B.pct([t for w in watchers for t in w.tick_seconds], 50)),
                           p95=_ms(B.pct([t for w in watchers for t in w.tick_seconds], 95))),
         drawer=dict(strokes=len(strokes), answered=len(draw_e2e), p50_ms=_ms(B.pct(draw_e2e, 50)),
                     p95_ms=_ms(B.pct(draw_e2e, 95)), start_burst_s=burst_end - t0,
                     in_burst=dict(n=len(in_burst), max_ms=_ms(max(in_burst, default=None))),
-                    after_burst=dict(n=len(after), p50_ms=_ms(B.pct(after, 50)), p95_ms=_ms(B.pct(after, 95)))),
+                    after_burst=dict(n=len(after), p50_ms=_ms(B.pct(after, 50)), p95_ms=_ms(B.pct(after, 95))),
+                    at_ends=dict(n=len(at_ends), from_s=ends_from - t0 if at_ends else None,
+                                 p50_ms=_ms(B.pct(at_ends, 50)), p95_ms=_ms(B.pct(at_ends, 95)))),
         errors=len(errors), error_examples=errors[:3],
     )
     return res
@@ -298,6 +310,24 @@ async def _sample(measure, until, out, every: float = 5.0):
     while time.perf_counter() < until[0]:
         out.append(await asyncio.to_thread(measure))
         await asyncio.sleep(every)
+
+
+async def drawer_process(url: str, via_proxy: bool) -> None:
+    """The drawer, in its own process: opens the Draw page, says "ready", draws from "go" to "stop" (lines on
+    stdin), then prints its strokes as JSON."""
+    import cluster_client
+    s = (cluster_client.ProxySession if via_proxy else B.ProtocolSession)(url, "draw", "drawer")
+    await s.open()
+    digits = B.load_digits(60)
+    print("ready", flush=True)
+    await asyncio.to_thread(sys.stdin.readline)
+    until, out = [float("inf")], []
+    drawing = asyncio.ensure_future(_draw(s, digits, until, out))
+    await asyncio.to_thread(sys.stdin.readline)
+    until[0] = 0
+    await drawing
+    await s.close()
+    print(json.dumps(out), flush=True)
 
 
 async def _draw(s, digits, until, out):
@@ -341,13 +371,18 @@ def report(r: dict, heavy: bool) -> None:
     tc, tw = r["tick_cpu_ms"], r["tick_wall_ms"]
     print(f"watch ticks           {r['ticks']}: CPU per tick p50 {f(tc['p50'], 'ms', 1)} p95 {f(tc['p95'], 'ms', 1)}; "
           f"round trip p50 {f(tw['p50'], 'ms', 0)} p95 {f(tw['p95'], 'ms', 0)}")
+    print(f"messages              {r['messages_to_watchers']} sent to the watchers, "
+          f"{r['messages_to_watchers'] / r['sessions']:.0f} per person (each one a turn of the server's event loop)")
     d = r["drawer"]
     print(f"drawer                {d['answered']} of {d['strokes']} strokes answered, p50 {f(d['p50_ms'], 'ms', 0)} "
           f"p95 {f(d['p95_ms'], 'ms', 0)} (target p95 < 150 ms)")
-    ib, ab = d["in_burst"], d["after_burst"]
+    ib, ab, ae = d["in_burst"], d["after_burst"], d["at_ends"]
     print(f"  during the Start presses (first {d['start_burst_s']:.1f} s): {ib['n']} strokes, slowest "
-          f"{f(ib['max_ms'], 'ms', 0)}; after them: {ab['n']} strokes, p50 {f(ab['p50_ms'], 'ms', 0)} "
+          f"{f(ib['max_ms'], 'ms', 0)}; while the runs go on: {ab['n']} strokes, p50 {f(ab['p50_ms'], 'ms', 0)} "
           f"p95 {f(ab['p95_ms'], 'ms', 0)}")
+    if ae["n"]:
+        print(f"  as the runs end (from {ae['from_s']:.1f} s on): {ae['n']} strokes, p50 {f(ae['p50_ms'], 'ms', 0)} "
+              f"p95 {f(ae['p95_ms'], 'ms', 0)}")
     print(f"errors                {r['errors']} {r['error_examples'] or ''}")
 
 
@@ -361,7 +396,11 @@ def main(argv=None):
     ap.add_argument("--cluster", type=int, default=0, metavar="REPLICAS",
                     help="serve the room with deploy/cluster and this many replicas (default: one server)")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--draw-at", metavar="URL", help=argparse.SUPPRESS)  # the drawer's own process
+    ap.add_argument("--via-proxy", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.draw_at:
+        return asyncio.run(drawer_process(args.draw_at, args.via_proxy))
     if not 1 <= args.sessions <= MAX_SESSIONS:
         ap.error(f"--sessions must be 1 to {MAX_SESSIONS}")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # `timeout` or a kill: the finally stops the server

@@ -190,6 +190,7 @@ class ProtocolSession:
         self.errors: list = []
         self.headers: dict = {}  # extra handshake headers (bench/cluster_client.py sends its cookies)
         self.auto_reruns: dict = {}  # fragment id -> seconds: the st.fragment(run_every=...) a browser would rerun
+        self.received = 0
 
     def _context(self):
         m = BackMsg()
@@ -227,6 +228,7 @@ class ProtocolSession:
         self.fragments = getattr(self, "fragments", {})  # widget id -> the st.fragment it lives in ("" if none)
         while True:
             raw = await asyncio.wait_for(self.ws.recv(), ANSWER_TIMEOUT)
+            self.received += 1  # messages the server sent this session (bench_room.py prints them)
             msg = ForwardMsg.FromString(raw)
             kind = msg.WhichOneof("type")
             if kind == "new_session":

@@ -4,6 +4,7 @@
     python scripts/screenshots.py --only step     # only Step inside's three (docs/pages.md)
     python scripts/screenshots.py --all --out test-artifacts/screens    # every page at every size
     python scripts/screenshots.py --all --present --out test-artifacts/screens/present
+    python scripts/screenshots.py --all --act --only train --out test-artifacts/screens   # after a run
 
 It starts the app itself (`streamlit run streamlit_app.py`, headless, on a free port, with a fresh
 empty data folder so no local class board shows up), drives headless Chromium with Playwright and
@@ -267,6 +268,7 @@ def main() -> None:
     ap.add_argument("--present", action="store_true", help="open pages with ?present=1 at every size")
     ap.add_argument("--url", help="use an app already running at this address instead of starting one")
     ap.add_argument("--only", metavar="PAGE", choices=PAGES, help="only this page's pictures (e.g. step)")
+    ap.add_argument("--act", action="store_true", help="with --all: train, draw and step as the docs set does")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -286,7 +288,7 @@ def main() -> None:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=find_chromium(), args=FLAGS, headless=True)
                 try:
-                    shoot(browser, base, shots, args.out, act=not args.all, full=args.full_page,
+                    shoot(browser, base, shots, args.out, act=args.act or not args.all, full=args.full_page,
                           present=args.present)
                 finally:
                     browser.close()

@@ -203,14 +203,16 @@ def _progress(w, snap, df):
         eta = ui.format_duration(snap["eta"]) if snap["eta"] is not None else "–"
         st.progress(snap["progress"], text=f"{snap['progress']:.0%} · elapsed "
                     f"{ui.format_duration(snap['elapsed'])} · ETA {eta}")
-        m = st.columns(5)
-        m[0].metric("Loss (smoothed)", "–" if df.empty else f"{df['loss_smooth'].iloc[-1]:.3f}")
-        m[1].metric("Train accuracy", ui.fmt_pct(snap["train_acc"]))
-        m[2].metric("Validation accuracy", ui.fmt_pct(snap["val_acc"]))
-        m[3].metric("Samples / s", "–" if not snap["samples_per_s"] or not math.isfinite(snap["samples_per_s"])
+        # one row that wraps, not five columns: a tick sends five blocks fewer (in a full room that is a
+        # quarter of what the server sends; bench/bench_room.py prints the messages)
+        row = st.container(horizontal=True, gap="medium", key="train-metrics")
+        row.metric("Loss (smoothed)", "–" if df.empty else f"{df['loss_smooth'].iloc[-1]:.3f}")
+        row.metric("Train accuracy", ui.fmt_pct(snap["train_acc"]))
+        row.metric("Validation accuracy", ui.fmt_pct(snap["val_acc"]))
+        row.metric("Samples / s", "–" if not snap["samples_per_s"] or not math.isfinite(snap["samples_per_s"])
                     else f"{snap['samples_per_s']:,.0f}", help="Digits per second of computing (the waits of "
                     "'Watch it learn' are not counted)")
-        m[4].metric("Learning rate", "–" if snap["lr"] is None else f"{snap['lr']:.2g}")
+        row.metric("Learning rate", "–" if snap["lr"] is None else f"{snap['lr']:.2g}")
 
 
 def _history(w):
@@ -318,14 +320,13 @@ def form_and_run():
             def live_curves():
                 cpu0 = time.thread_time()
                 df = _history(w)
-                with st.container(key="train-charts"):
+                with st.container(horizontal=True, key="train-charts"):  # side by side, wrapping on a phone
                     if len(df):
                         xt = "step" if s.get("chart_x", "steps") == "steps" else "epoch"
-                        g1, g2 = st.columns(2)
                         k = ui.scale()
-                        g1.vega_lite_chart(df, charts.scaled(charts.loss_chart_spec(xt), k), width="stretch",
+                        st.vega_lite_chart(df, charts.scaled(charts.loss_chart_spec(xt), k), width="stretch",
                                            key="train-loss-chart")
-                        g2.vega_lite_chart(df, charts.scaled(charts.accuracy_chart_spec(xt), k), width="stretch",
+                        st.vega_lite_chart(df, charts.scaled(charts.accuracy_chart_spec(xt), k), width="stretch",
                                            key="train-acc-chart")
                     else:
                         st.caption("The curves appear with the first step.")
