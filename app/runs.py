@@ -8,6 +8,8 @@ keeps the session that long), in which case they go on.
 
 from __future__ import annotations
 
+import zlib
+
 import streamlit as st
 
 from nnscratch import worker
@@ -67,9 +69,18 @@ def reclaim(began: float) -> None:
 FULL_RATE_RUNS = 8
 
 
+# In a full room each person's views tick a little slower than the next one's, by up to this fraction: timers
+# started together would otherwise stay in step, and every tick's rerun holds the server's event loop up a
+# moment, so thirty at once delay a stroke on the Draw page (bench/bench_room.py prints the ticks together).
+TICK_SPREAD = 0.3
+
+
 def tick_every(seconds: float) -> float:
     """How often a live view that would tick every ``seconds`` does, with the runs going on in this server."""
-    return seconds * max(1.0, len(worker.running_workers()) / FULL_RATE_RUNS)
+    load = len(worker.running_workers()) / FULL_RATE_RUNS
+    if load <= 1:
+        return seconds
+    return seconds * load * (1 + TICK_SPREAD * zlib.crc32(_session_id().encode()) / 2**32)
 
 
 def running():

@@ -11,8 +11,8 @@ with no BLAS or nnscratch setting in its environment: a teacher's laptop sets no
 
 Each session is a protocol client (``streamlit_client.ProtocolSession``: Streamlit's websocket protocol, as the
 browser speaks it). After Start it reruns each ``st.fragment(run_every=...)`` the page asks for, at that
-interval, as the browser's timers do (a little gentler: the next tick is sent once the last one has
-answered). It reads the run's status line on every answer.
+interval, as the browser's timers do (a fixed rate from when the page set the timer; a little gentler: a tick
+is not sent while the last one is unanswered). It reads the run's status line on every answer.
 
 Printed: the wait until a run shows "running" and until its first points (p50, p95, max), the makespan
 (Start to the last run finished), the bound (the runs' solo compute seconds summed / cores; solo = one run
@@ -63,6 +63,7 @@ class Watcher:
         self.started = self.running = self.first_point = self.finished = None
         self.status, self.step = "", 0
         self.ticks, self.tick_seconds, self.errors = 0, [], []
+        self.sent: list = []  # when each tick was sent
         self.final_text = ""
 
     def read(self, now: float) -> None:
@@ -97,7 +98,7 @@ class Watcher:
     async def watch(self, deadline: float) -> None:
         """Rerun the page's ticking fragments at their intervals until the run has ended (and the page's
         last full rerun came), or the deadline."""
-        due = {}
+        due, timers = {}, {}
         while time.perf_counter() < deadline:
             if self.finished is not None and (self.final_text or not self.s.auto_reruns):
                 return  # the run has ended and its page says how
@@ -106,10 +107,12 @@ class Watcher:
                 continue
             now = time.perf_counter()
             for fid, every in list(self.s.auto_reruns.items()):
-                due.setdefault(fid, now + max(every, self.slowest))
+                if timers.get(fid) != every:  # a new timer, or a new period: the browser starts it afresh
+                    timers[fid], due[fid] = every, now + max(every, self.slowest)
             fid = min((f for f in due if f in self.s.auto_reruns), key=due.get)
             await asyncio.sleep(max(0.0, due[fid] - time.perf_counter()))
             t0 = time.perf_counter()
+            self.sent.append(t0)
             try:
                 await self.s.rerun(fragment=fid)
             except Exception as e:  # noqa: BLE001 - a lost answer is a result
@@ -118,10 +121,16 @@ class Watcher:
             t1 = time.perf_counter()
             self.ticks += 1
             self.tick_seconds.append(t1 - t0)
-            due[fid] = t1 + max(self.s.auto_reruns.get(fid, 1.0), self.slowest)
+            # a fixed rate from when the timer was set, as the browser's setInterval (a tick whose time came
+            # while the last one was still unanswered goes at once; one that is a whole period late is dropped)
+            every = max(self.s.auto_reruns.get(fid, 1.0), self.slowest)
+            due[fid] += every
+            if due[fid] < t1 - every:
+                due[fid] += every * ((t1 - due[fid]) // every)
             for f in list(due):
                 if f not in self.s.auto_reruns:
                     due.pop(f)
+                    timers.pop(f, None)
             self.read(t1)
 
 
@@ -278,7 +287,7 @@ async def room(args):
     res = dict(
         case=("heavy (best preset, sample, as fast as it goes)" if args.heavy else "default (quick, Watch it learn)")
         + (f", deploy/cluster with {args.cluster} replicas" if args.cluster else ""),
-        sessions=n, cores=cores, solo_compute_s=solo_s, completed=completed, not_completed=not_completed,
+        sessions=n, cores=cores, solo_compute_s=solo_s, started_at=wall0, completed=completed, not_completed=not_completed,
         wait_running=dict(p50=B.pct(ran, 50), p95=B.pct(ran, 95), max=max(ran, default=None), n=len(ran)),
         wait_first_point=dict(p50=B.pct(first, 50), p95=B.pct(first, 95), max=max(first, default=None),
                               n=len(first)),
@@ -287,11 +296,13 @@ async def room(args):
         server_cpu_s=cpu_room, server_cpu_per_run_s=cpu_room / n, clients_cpu_s=cpu_clients,
         memory_mb=dict(before=memory[0], peak=max(memory)),
         ticks=sum(w.ticks for w in watchers), messages_to_watchers=received,
+        ticks_together=_bunching([t for w in watchers for t in w.sent]),
         tick_cpu_ms=dict(p50=_ms(B.pct(ticks_cpu, 50)), p95=_ms(B.pct(ticks_cpu, 95)), n=len(ticks_cpu)),
         tick_wall_ms=dict(p50=_ms(B.pct([t for w in watchers for t in w.tick_seconds], 50)),
                           p95=_ms(B.pct([t for w in watchers for t in w.tick_seconds], 95))),
         drawer=dict(strokes=len(strokes), answered=len(draw_e2e), p50_ms=_ms(B.pct(draw_e2e, 50)),
                     p95_ms=_ms(B.pct(draw_e2e, 95)), start_burst_s=burst_end - t0,
+                    each=[(round(r["at"] - t0, 2), round(_ms(r["e2e"]))) for r in strokes if r.get("ok")],
                     in_burst=dict(n=len(in_burst), max_ms=_ms(max(in_burst, default=None))),
                     after_burst=dict(n=len(after), p50_ms=_ms(B.pct(after, 50)), p95_ms=_ms(B.pct(after, 95))),
                     at_ends=dict(n=len(at_ends), from_s=ends_from - t0 if at_ends else None,
@@ -299,6 +310,20 @@ async def room(args):
         errors=len(errors), error_examples=errors[:3],
     )
     return res
+
+
+def _bunching(sent: list, window: float = 0.1) -> dict:
+    """How bunched the ticks were: the most sent within any ``window`` seconds (from each send on), against the
+    mean per window. Every rerun starts a thread, which holds the server's event loop up for a moment."""
+    sent = sorted(sent)
+    if len(sent) < 2:
+        return dict(peak=len(sent), mean=None)
+    j, peak = 0, 0
+    for i, t in enumerate(sent):
+        while sent[j] < t - window:
+            j += 1
+        peak = max(peak, i - j + 1)
+    return dict(peak=peak, mean=len(sent) * window / (sent[-1] - sent[0]))
 
 
 def _ms(x):
@@ -371,6 +396,9 @@ def report(r: dict, heavy: bool) -> None:
     tc, tw = r["tick_cpu_ms"], r["tick_wall_ms"]
     print(f"watch ticks           {r['ticks']}: CPU per tick p50 {f(tc['p50'], 'ms', 1)} p95 {f(tc['p95'], 'ms', 1)}; "
           f"round trip p50 {f(tw['p50'], 'ms', 0)} p95 {f(tw['p95'], 'ms', 0)}")
+    tt = r["ticks_together"]
+    if tt["mean"]:
+        print(f"ticks together        at most {tt['peak']} sent within 0.1 s (mean {tt['mean']:.1f})")
     print(f"messages              {r['messages_to_watchers']} sent to the watchers, "
           f"{r['messages_to_watchers'] / r['sessions']:.0f} per person (each one a turn of the server's event loop)")
     d = r["drawer"]

@@ -1,5 +1,6 @@
 """Whole-page runs take turns (app/page_turns.py): at most one per core at once, in arrival order, and a run
-that already holds a turn (a full run reaching the Train page's fragment) does not wait for a second."""
+that already holds a turn (a full run reaching the Train page's fragment) does not wait for a second. And the
+live views' ticks, which take no turn, are spread in a full room (app/runs.py)."""
 
 import threading
 
@@ -69,3 +70,22 @@ def test_a_run_holding_a_turn_enters_the_fragment_without_a_second_one(monkeypat
     t.start()
     t.join(5)
     assert done.is_set() and page_turns._TURNS.running == 0
+
+
+def test_in_a_full_room_each_persons_live_views_tick_at_a_slightly_different_pace(monkeypatch):
+    """Timers started together stay together: the room's ticks would reach the server in bursts."""
+    from app import runs
+
+    monkeypatch.setattr(runs.worker, "running_workers", lambda: [object()] * 30)
+    periods = []
+    for i in range(30):
+        monkeypatch.setattr(runs, "_session_id", lambda i=i: f"session-{i}")
+        periods.append(runs.tick_every(0.4))
+    slowest_room_pace = 0.4 * 30 / runs.FULL_RATE_RUNS
+    assert all(slowest_room_pace <= p < slowest_room_pace * (1 + runs.TICK_SPREAD) for p in periods)
+    assert max(periods) - min(periods) > slowest_room_pace * runs.TICK_SPREAD / 2
+    assert len({round(p, 4) for p in periods}) >= 25
+    monkeypatch.setattr(runs, "_session_id", lambda: "session-3")
+    assert runs.tick_every(0.4) == periods[3]  # one person keeps one pace (a page run compares it with the timer's)
+    monkeypatch.setattr(runs.worker, "running_workers", lambda: [object()] * runs.FULL_RATE_RUNS)
+    assert runs.tick_every(0.4) == 0.4  # up to the full rate, every view at the page's own pace

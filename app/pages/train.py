@@ -23,6 +23,7 @@ PRESET_NAMES = list(PRESETS)
 # the time a redraw takes, 0.5 s gave 1.98 updates a second, under the "moves at least twice a second" a
 # watching person needs), the curves once a second.
 NUMBERS_EVERY, CURVES_EVERY = 0.4, 1.0
+REPACE_IF_LEFT = 10.0  # seconds: a run closer than this to its end keeps its ticks' pace when the room empties
 START_SHOWS_WITHIN = 1.0  # seconds a Start press waits for the run's first points before it shows the run
 STOP_WAIT_S = 1.0  # Stop waits this long for the run to end (within one step); after that the live panel catches up
 # How fast a run goes: stretched so a room can watch it, or the machine's full speed.
@@ -300,12 +301,16 @@ def form_and_run():
             def live_numbers():
                 cpu0 = time.thread_time()
                 runs.reclaim(time.perf_counter())  # ticks while the run is live, also after the browser reconnected
-                _progress(w, w.snapshot(), _history(w))
+                snap = w.snapshot()
+                _progress(w, snap, _history(w))
                 save = ui.run_save(w)
                 if live and w.done and not (save is not None and save.busy):
                     st.rerun()  # ended, and the save has answered: one page run adopts the model, shows it all
-                if live and not 2 / 3 < runs.tick_every(NUMBERS_EVERY) / numbers_every < 3 / 2:
-                    st.rerun()  # the room grew or emptied: a page run picks the new pace
+                # the room grew: a page run picks the slower pace; it emptied: the faster one, unless this run
+                # ends soon anyway (a room's runs end together, and thirty page runs at once hold the server up)
+                pace = runs.tick_every(NUMBERS_EVERY) / numbers_every
+                if live and (pace > 3 / 2 or pace < 2 / 3 and (snap["eta"] or 0) > REPACE_IF_LEFT):
+                    st.rerun()
                 timing.record("watch_tick_cpu", time.thread_time() - cpu0)  # bench/bench_room.py reads it
 
             @st.fragment  # not ticking: the buttons rerun it when pressed, a page run when the run has ended
