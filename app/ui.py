@@ -5,16 +5,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import platform
-import time
 
 import numpy as np
 import streamlit as st
 
-from nnscratch import worker
 from nnscratch.errors import DataUnavailableError, NNScratchError
 from nnscratch.tools import versions
 
-from . import board, replica, runs
+from . import board, replica, run_view, runs
 from .resources import shipped_model
 from .session import active_model, data_label, model_summary, state
 
@@ -125,7 +123,7 @@ def sidebar(page=None) -> None:
         st.markdown("#### Data")
         st.caption(data_label(s["data_source"]))
         if getattr(page, "url_path", None) != "train":
-            _run_status()
+            run_view.sidebar_line()
         presenter_toggle()
         _about()
 
@@ -168,48 +166,6 @@ def _version_warning():
     if not st.session_state.get("_versions_warned"):
         st.session_state["_versions_warned"] = True
         st.toast(text, icon=":material/warning:", duration="long")
-
-
-def run_save(w):
-    """The class-board save of run ``w``, or None (a run of another session, or from before the board)."""
-    save = state().get("board_save")
-    return save if save is not None and save.run_id == w.id else None
-
-
-def save_line(save) -> None:
-    """Where the run's save to the class board stands: saved, still saving, or why it failed."""
-    saved = save.status() if save is not None else None
-    if saved:
-        {"ok": st.caption, "wait": st.warning, "error": st.error}[saved[0]](saved[1])
-
-
-def _run_status():
-    w = state()["worker"]
-    if w is None:
-        return
-    live = not w.done
-    save = run_save(w)
-    waiting = save is not None and save.waiting
-
-    @st.fragment(run_every=1.0 if live else (3.0 if waiting else None))
-    def status_line():
-        runs.reclaim(time.perf_counter())  # ticks while a run is live, also after the browser reconnected
-        snap = w.snapshot()
-        if snap["status"] == worker.QUEUED:
-            st.caption(f"Training: waiting for a free slot (number {snap['queue_position'] or '?'} in the queue)")
-        elif not w.done:
-            st.caption(f"Training {snap['status']}: step {snap['step']} / {snap['total_steps']}")
-            st.progress(snap["progress"])
-        elif live:  # it finished while this fragment was ticking: refresh the whole page once
-            st.rerun()
-        else:
-            st.caption(f"Last run: {snap['status']}, step {snap['step']} / {snap['total_steps']}")
-            save_line(save)
-            if waiting and not save.waiting:  # saved at last: one page run stops this line's ticking
-                st.rerun()
-
-    st.markdown("#### Training")
-    status_line()
 
 
 _CSS = """

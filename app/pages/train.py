@@ -1,12 +1,10 @@
 """Train: choose data and a recipe, start a background run and watch it learn live."""
 
-import math
 import time
 
-import pandas as pd
 import streamlit as st
 
-from app import board, charts, runs, session, takehome, timing, ui, uploads
+from app import board, charts, run_view, runs, session, takehome, timing, ui, uploads
 from app.page_turns import page_turn
 from nnscratch import worker
 from nnscratch.data import kinds
@@ -25,7 +23,6 @@ PRESET_NAMES = list(PRESETS)
 NUMBERS_EVERY, CURVES_EVERY = 0.4, 1.0
 REPACE_IF_LEFT = 10.0  # seconds: a run closer than this to its end keeps its ticks' pace when the room empties
 START_SHOWS_WITHIN = 1.0  # seconds a Start press waits for the run's first points before it shows the run
-STOP_WAIT_S = 1.0  # Stop waits this long for the run to end (within one step); after that the live panel catches up
 # How fast a run goes: stretched so a room can watch it, or the machine's full speed.
 PACES = {"watch": f"Watch it learn (about {worker.WATCH_SECONDS:.0f} s)", "fast": "As fast as it goes"}
 
@@ -124,107 +121,6 @@ with dcol2:
         st.caption("500 digits of each class from MNIST, shipped inside the package: trains in seconds, "
                    "no download.")
 
-# ------------------------------------------------------------------------------------------- the run, shown
-def _controls(w, snap):
-    b1, b2, b3, _ = st.columns([1, 1, 1.6, 1.4])
-    if snap["status"] == worker.PAUSED:
-        if b1.button("Resume", icon=":material/play_arrow:", key="btn_resume", width="stretch"):
-            w.resume()
-            st.rerun(scope="fragment")
-    elif b1.button("Pause", icon=":material/pause:", key="btn_pause", width="stretch"):
-        w.pause()
-        st.rerun(scope="fragment")
-    if b2.button("Stop", icon=":material/stop:", key="btn_stop", width="stretch"):
-        pressed = time.monotonic()
-        w.stop()
-        ended = w.join(STOP_WAIT_S)  # it stops within one step: usually done by now; if not, the live panel catches up
-        s["stop_seconds"] = (w.id, time.monotonic() - pressed if ended else None)  # shown with the stopped run
-        st.rerun()
-    if w.pace is not None and b3.button("Finish fast", icon=":material/fast_forward:", key="btn_fast",
-                                        width="stretch", help="Drop the watch-it-learn pace for the rest of this run"):
-        w.set_pace(None)
-        st.rerun(scope="fragment")
-
-
-def _final(w, snap):
-    status = snap["status"]
-    if status == worker.COMPLETED:
-        paced = f" ({snap['compute']:.1f} s of it computing)" if snap["waited"] > 0.5 else ""
-        st.success(f"Finished {snap['step']} steps in {ui.format_duration(snap['elapsed'])}{paced}: test accuracy "
-                   f"**{ui.fmt_pct(snap['test_acc'], 2)}**, validation "
-                   f"{ui.fmt_pct(snap['val_acc'], 2)}.", icon=":material/check_circle:")
-    elif status == worker.STOPPED:
-        st.info(f"Stopped at step {snap['step']} / {snap['total_steps']}"
-                + (f": test accuracy {ui.fmt_pct(snap['test_acc'], 2)}." if snap["test_acc"] is not None
-                   else " before it started."), icon=":material/stop:")
-        run_id, took = s.get("stop_seconds") or (None, None)
-        if run_id == w.id:  # how long the run took to end after Stop (the browser tests read it)
-            st.container(key="train-stop-seconds").caption(
-                f"The run ended {took:.2f} s after Stop." if took is not None else
-                f"The run had not ended {STOP_WAIT_S:g} s after Stop.")
-    elif status == worker.DIVERGED:
-        st.error(f"{snap['error']}. The last good weights are kept below; lower the learning rate (or use "
-                 f"Adam) and start again.", icon=":material/error:")
-    else:
-        st.error(snap["error"] or "the run failed", icon=":material/warning:")
-    ui.save_line(ui.run_save(w))
-    if w.n_rows() == 0:
-        return
-    d1, d2, d3 = st.columns([1, 1, 2])
-    d1.download_button("Model file (.npz)", data=w.net.to_bytes,
-                       file_name=f"nnscratch_{w.net.architecture}.npz", mime="application/octet-stream",
-                       icon=":material/download:", key=f"dl_run_{w.id}", on_click="ignore", width="stretch",
-                       help="Download this run's model, to upload here later or load with nnscratch")
-    d2.download_button("History (.csv)", data=lambda: pd.DataFrame(w.rows()).to_csv(index=False),
-                       file_name=f"nnscratch_history_{w.id}.csv", mime="text/csv", icon=":material/table_view:",
-                       key=f"dl_hist_{w.id}", on_click="ignore", width="stretch",
-                       help="Download every step's loss, accuracy and learning rate")
-    takehome.download_page_button(d3, w.net, key=f"dl_page_{w.id}")
-    if s["model"] is not w.net and w.status in (worker.COMPLETED, worker.STOPPED, worker.DIVERGED):
-        if st.button("Use this run's model as my model", key=f"adopt_{w.id}"):
-            session.set_model(w.net, f"trained here ({w.status})")
-            st.rerun()
-
-
-def _progress(w, snap, df):
-    with st.container(key="train-progress"):
-        status = snap["status"]
-        if status == worker.QUEUED:
-            lim = worker.get_limiter()
-            st.warning(f"Waiting for a free training slot: you are number {snap['queue_position'] or '…'} "
-                       f"in the queue ({lim.running} of {lim.capacity} slots busy on this server). It "
-                       f"starts by itself; drawing and the other pages work meanwhile.", icon=":material/hourglass_top:")
-        head = f"**{w.name}** · {w.arrays.n_train:,} digits · {status}"
-        st.markdown(f"{head} · step {snap['step']} / {snap['total_steps']} · "
-                    f"epoch {snap['epoch']:.2f} / {snap['total_epochs']}")
-        sharing, cores = len(worker.running_workers()), worker.get_limiter().capacity
-        if status == worker.RUNNING and sharing > cores and w.pace is None:
-            st.caption(f"{sharing} runs take turns on this server's {cores} training slots, so yours computes "
-                       f"about {cores / sharing:.0%} of the time; the ETA below counts that in.")
-        eta = ui.format_duration(snap["eta"]) if snap["eta"] is not None else "–"
-        st.progress(snap["progress"], text=f"{snap['progress']:.0%} · elapsed "
-                    f"{ui.format_duration(snap['elapsed'])} · ETA {eta}")
-        # one row that wraps, not five columns: a tick sends five blocks fewer (in a full room that is a
-        # quarter of what the server sends; bench/bench_room.py prints the messages)
-        row = st.container(horizontal=True, gap="medium", key="train-metrics")
-        row.metric("Loss (smoothed)", "–" if df.empty else f"{df['loss_smooth'].iloc[-1]:.3f}")
-        row.metric("Train accuracy", ui.fmt_pct(snap["train_acc"]))
-        row.metric("Validation accuracy", ui.fmt_pct(snap["val_acc"]))
-        row.metric("Samples / s", "–" if not snap["samples_per_s"] or not math.isfinite(snap["samples_per_s"])
-                    else f"{snap['samples_per_s']:,.0f}", help="Digits per second of computing (the waits of "
-                    "'Watch it learn' are not counted)")
-        row.metric("Learning rate", "–" if snap["lr"] is None else f"{snap['lr']:.2g}")
-
-
-def _history(w):
-    """The run's chart table, rebuilt only when it has new rows (the two live views share it)."""
-    n = w.n_rows()
-    cached = s.get("_history")
-    if cached is None or cached[:2] != (w.id, n):
-        cached = s["_history"] = (w.id, n, charts.history_table(w.rows()))
-    return cached[2]
-
-
 # ------------------------------------------------------------------------------------------- form and run
 # One fragment: Start reruns the form and the run below it, not the page around them (the data, the model
 # file, the sidebar), so thirty people pressing Start together cost the server thirty small runs.
@@ -302,8 +198,8 @@ def form_and_run():
                 cpu0 = time.thread_time()
                 runs.reclaim(time.perf_counter())  # ticks while the run is live, also after the browser reconnected
                 snap = w.snapshot()
-                _progress(w, snap, _history(w))
-                save = ui.run_save(w)
+                run_view.progress(w, snap, run_view.history(w))
+                save = run_view.run_save(w)
                 if live and w.done and not (save is not None and save.busy):
                     st.rerun()  # ended, and the save has answered: one page run adopts the model, shows it all
                 # the room grew: a page run picks the slower pace; it emptied: the faster one, unless this run
@@ -317,14 +213,14 @@ def form_and_run():
             def run_controls():
                 snap = w.snapshot()
                 if not w.done:
-                    _controls(w, snap)
+                    run_view.controls(w, snap)
                 else:
-                    _final(w, snap)
+                    run_view.final(w, snap)
 
             @st.fragment(run_every=curves_every if live else None)
             def live_curves():
                 cpu0 = time.thread_time()
-                df = _history(w)
+                df = run_view.history(w)
                 with st.container(horizontal=True, key="train-charts"):  # side by side, wrapping on a phone
                     if len(df):
                         xt = "step" if s.get("chart_x", "steps") == "steps" else "epoch"
