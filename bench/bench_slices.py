@@ -1,5 +1,5 @@
 """How long a time slice should be: 30 heavy runs started together on this machine's training slots, for
-several values of ``worker.SLICE_SECONDS``, in one process (the app's own worker and limiter, no server).
+several values of ``turns.SLICE_SECONDS``, in one process (the app's own worker and limiter, no server).
 
     python bench/bench_slices.py                    # 30 runs of the best preset's network, 60 steps each
     python bench/bench_slices.py --runs 10 --steps 120
@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from nnscratch import turns  # noqa: E402
 from nnscratch import worker as W  # noqa: E402
 from nnscratch.data import load_mnist  # noqa: E402
 from nnscratch.data.splits import prepare_arrays  # noqa: E402
@@ -29,7 +30,7 @@ from nnscratch.recipe import PRESETS  # noqa: E402
 
 
 def room(arrays, recipe, n, slice_s):
-    W.SLICE_SECONDS = slice_s
+    turns.SLICE_SECONDS = slice_s
     lim = SlotLimiter(os.cpu_count() or 1)
     doors = [object() for _ in range(lim.capacity)]
     for d in doors:  # everyone presses Start, then the slots open together

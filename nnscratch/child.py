@@ -2,7 +2,7 @@
 it on theirs (each process has its own interpreter lock).
 
 The run's thread in the server (``worker.TrainingWorker``) keeps the slot, the queue and the history; the
-child only computes, and says when a turn is due (``worker._Clock``). One socket between them:
+child only computes, and says when a turn is due (``turns.Clock``). One socket between them:
 
     child -> server   ("pid", pid)                            first, so the server can end a child that hangs
                       ("rows", rows)                          rows made since the last message (every 50 ms)
@@ -43,7 +43,7 @@ from multiprocessing.connection import Connection
 
 import numpy as np
 
-from . import threads
+from . import threads, turns
 
 log = logging.getLogger(__name__)
 
@@ -241,7 +241,8 @@ class ChildRun:
         self._pid = None
         try:
             self._conn = _fork_server().fork((shell, (self._path, layout), _data_map(arrays),
-                                              len(arrays.y_val) > 0, fit_kwargs, total_steps))
+                                              len(arrays.y_val) > 0, fit_kwargs, total_steps,
+                                              (turns.SLICE_SECONDS, turns.PACE_WAIT)))
         except BaseException:
             net.params = {k: np.array(v) for k, v in shared.items()}  # as it was: its own memory, no file
             _remove(self._path)
@@ -280,13 +281,14 @@ class ChildRun:
 
 
 # -- the child's side ----------------------------------------------------------------------------------------
-def _main(conn, net, params, data, with_val, fit_kwargs, total_steps) -> None:
+def _main(conn, net, params, data, with_val, fit_kwargs, total_steps, turn_lengths) -> None:
     from . import worker
     from .errors import NNScratchError, TrainingDiverged
     from .status import DIVERGED, ERROR
     from .train import fit
 
     conn.send(("pid", os.getpid()))
+    turns.SLICE_SECONDS, turns.PACE_WAIT = turn_lengths  # the server's (a bench or a test may have set them)
     try:
         os.nice(NICE)
     except OSError:
@@ -326,7 +328,7 @@ def _main(conn, net, params, data, with_val, fit_kwargs, total_steps) -> None:
     status, error = None, None
     try:
         conn.recv()  # go: the run holds a slot (it starts up while it waits for one)
-        clock = worker._Clock(now(), total_steps)
+        clock = turns.Clock(now(), total_steps)
         hist = fit(net, d["X"], d["y"], X_val=d["X_val"] if with_val else None,
                    y_val=d["y_val"] if with_val else None, callback=on_row, stop_event=Stop, **fit_kwargs)
         status = hist.status

@@ -4,7 +4,7 @@ other threads.
 ``TrainingWorker`` trains a network while holding one of the process-wide limiter's slots (one per core).
 The computing happens in a process of its own (``child.py``), so page runs and training never wait on each
 other's Python; the run's thread here holds the slot, keeps the history and takes the turns. A run gives its
-slot back after every time slice (``SLICE_SECONDS``) when someone waits, and whenever it has nothing to
+slot back after every time slice (``turns.SLICE_SECONDS``) when someone waits, and whenever it has nothing to
 compute: while it waits out its pace or is paused. Waiting runs are served least-computed first
 (``limiter.py``), so the cores are shared out fairly: a new run shows its first points at once, and thirty
 paced runs all move together. ``fit_fn`` (the tests' fakes, fine-tuning's closure) computes in the run's
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import child, threads
+from . import child, threads, turns
 from .data.splits import TrainingArrays
 from .errors import NNScratchError, TrainingDiverged
 from .limiter import SlotLimiter, get_limiter
@@ -47,12 +47,7 @@ log = logging.getLogger(__name__)
 _STARTED: "weakref.WeakSet[TrainingWorker]" = weakref.WeakSet()  # every started run of this process
 # "Watch it learn": a run that computes faster than this is stretched to about this many seconds.
 WATCH_SECONDS = 20.0
-# A run that has computed this long gives its slot to a waiting run (bench/bench_slices.py measures the choice).
-SLICE_SECONDS = 0.1
-# A paced run computes ahead until it is this many seconds early, then waits them out in one turn.
-PACE_WAIT = 0.1
 BLAS_THREADS_PER_RUN = 1
-_now = time.perf_counter  # the scheduler's clock (the fairness tests count steps with their own)
 
 
 def _one_line(err: BaseException) -> str:
@@ -62,40 +57,6 @@ def _one_line(err: BaseException) -> str:
 
 _worker_counter = 0
 _worker_counter_lock = threading.Lock()
-
-
-class _Clock:
-    """A run's turn-taking accounts, kept where it computes (its thread, or its child process)."""
-
-    def __init__(self, now: float, total_steps: int):
-        self.total_steps = total_steps
-        self.computed = 0.0  # seconds computed holding a slot: its place among the waiters
-        self.slice_from = self.step_from = now  # when the slot was taken; when the step under way began
-        self.released: float | None = None  # when the last step was let go (its pace clock)
-        self.owed = 0.0  # pace seconds not waited yet
-
-    def after_step(self, now: float, pace: float | None, paused: bool) -> float | None:
-        """None: go on computing. Else a turn is due: the slice is over, or it is paused, or it is ahead of
-        its pace by at least ``PACE_WAIT`` seconds, which it waits out (steps of a millisecond do not each
-        wait their share of the pace: a few steps, then one wait)."""
-        self.computed += now - self.step_from
-        if pace is not None and self.released is not None:
-            self.owed = max(0.0, self.owed + pace / max(self.total_steps, 1) - (now - self.released))
-        if self.owed >= PACE_WAIT or paused or now - self.slice_from >= SLICE_SECONDS:
-            wait, self.owed = self.owed, 0.0
-            return wait
-        self.released = self.step_from = now
-        return None
-
-    def kept(self, now: float) -> None:
-        """The turn was not needed (nobody waits): a new slice begins."""
-        self.released = self.step_from = self.slice_from = now
-
-    def resumed(self, yielded: float, wait: float, paused_for: float, now: float) -> None:
-        self.slice_from = self.step_from = now
-        # the pace clock runs from the planned end of the wait: time spent queueing for the slot counts
-        # towards the next step's share instead of stretching the run
-        self.released = yielded + wait + paused_for
 
 
 @dataclass
@@ -147,7 +108,7 @@ class TrainingWorker:
         self._waited = 0.0  # seconds spent not computing so far: pace waits and waits for a slot (not pauses)
         self._paused = 0.0  # seconds spent paused
         self._holding = False  # holds a slot (only the run's own thread changes it)
-        self._clock: _Clock | None = None  # the turns, when it computes in this thread
+        self._clock: turns.Clock | None = None  # the turns, when it computes in this thread
         self.test_accuracy: float | None = None
         self._thread = threads.Thread(self._run, f"train-{self.id}")
 
@@ -322,14 +283,14 @@ class TrainingWorker:
     def _on_row(self, row: dict) -> None:
         """fit's callback, when it computes in this thread: record the row, then take a turn if one is due."""
         self._record(row)
-        now = _now()
+        now = turns.now()
         wait = self._clock.after_step(now, self._pace, self._pause.is_set())
         if wait is not None:
             paused_for = self._take_turn(wait, self._clock.computed)
             if paused_for is None:
                 self._clock.kept(now)
             else:
-                self._clock.resumed(now, wait, paused_for, _now())
+                self._clock.resumed(now, wait, paused_for, turns.now())
 
     def _take_turn(self, wait: float, computed: float) -> float | None:
         """Give the slot back while there is nothing to compute (a pace wait of ``wait`` seconds, a pause) or
@@ -337,20 +298,20 @@ class TrainingWorker:
         None: nothing to wait for and nobody waits, so it keeps the slot."""
         if wait <= 0 and not self._pause.is_set() and self._limiter.waiting == 0:
             return None
-        yielded = _now()
+        yielded = turns.now()
         self._limiter.release(self)
         self._holding = False
         if wait > 0:
             self._stop.wait(wait)
-        paused_at = _now()
+        paused_at = turns.now()
         while self._pause.is_set() and not self._stop.is_set():
             self._stop.wait(0.05)
-        resumed_at = _now()
+        resumed_at = turns.now()
         if not self._stop.is_set():  # a stopped run leaves the queue; fit ends before its next step
             self._holding = self._limiter.acquire(self, self._stop, priority=computed)
         with self._lock:
             self._paused += resumed_at - paused_at
-            self._waited += _now() - yielded - (resumed_at - paused_at)
+            self._waited += turns.now() - yielded - (resumed_at - paused_at)
         return resumed_at - paused_at
 
     def _compute(self, run: child.ChildRun | None) -> str:
@@ -360,7 +321,7 @@ class TrainingWorker:
         kw = self.recipe.fit_kwargs()
         if run is None:
             fit_fn = self._fit or fit
-            self._clock = _Clock(_now(), self.total_steps)
+            self._clock = turns.Clock(turns.now(), self.total_steps)
             with_val = len(a.y_val) > 0
             return fit_fn(self.net, a.X_train, a.y_train, X_val=a.X_val if with_val else None,
                              y_val=a.y_val if with_val else None, callback=self._on_row,

@@ -200,3 +200,19 @@ def test_maps_left_by_an_app_that_died_are_removed_when_the_next_starts_training
     finally:
         for f in (dead, mine, other):
             f.unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize("slice_s, b_starts_before_a_ends", [(1e9, False), (0.05, True)])
+def test_the_servers_turn_lengths_reach_the_child(monkeypatch, slice_s, b_starts_before_a_ends):
+    """The slice set in the server (a bench, a test) is the one the computing process keeps: with a slice
+    longer than the run, a second run on the one slot starts only when the first has ended."""
+    from nnscratch import turns
+
+    monkeypatch.setattr(turns, "SLICE_SECONDS", slice_s)
+    lim, recipe = SlotLimiter(1), Recipe(hidden=(64,), epochs=30, batch_size=20)
+    a, b = (W.TrainingWorker(recipe.network(), arrays(), recipe, limiter=lim) for _ in range(2))
+    a.start()
+    wait_until(lambda: a.n_rows() > 0)
+    b.start()
+    assert a.join(120) and b.join(120) and a.status == b.status == W.COMPLETED
+    assert (b._time.started < a._time.finished) == b_starts_before_a_ends

@@ -10,6 +10,7 @@ import pytest
 
 import nnscratch
 from nnscratch.errors import ConfigError, DataFormatError, TrainingDiverged
+from nnscratch import turns
 from nnscratch import worker as W
 from nnscratch.data.splits import TrainingArrays, prepare_arrays
 from nnscratch.limiter import SlotLimiter
@@ -144,7 +145,7 @@ def test_worker_divergence_and_errors_become_one_line_messages():
 
 
 def test_workers_queue_on_a_full_limiter_and_start_when_a_slot_frees(monkeypatch):
-    monkeypatch.setattr(W, "SLICE_SECONDS", 1e9)  # the queue alone (time slices: test_worker_share.py)
+    monkeypatch.setattr(turns, "SLICE_SECONDS", 1e9)  # the queue alone (time slices: test_worker_share.py)
     lim = SlotLimiter(1)
     first = make(limiter=lim, steps=100000, step_time=0.001).start()
     wait_for(lambda: first.status == "running")

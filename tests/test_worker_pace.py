@@ -5,6 +5,7 @@ import time
 import numpy as np
 import pytest
 
+from nnscratch import turns
 from nnscratch import worker as W
 from nnscratch.data.splits import TrainingArrays
 from nnscratch.limiter import SlotLimiter
@@ -78,7 +79,7 @@ def test_bad_pace_is_refused(bad):
 def test_a_paced_run_waits_a_few_steps_at_a_time_not_after_every_step():
     """Steps of 1 ms under a pace of 40 ms a step: a turn (and a message from a child) every few steps, each
     wait at least PACE_WAIT, and the run still lasts about the pace (a fake clock: logic, not timing)."""
-    clock = W._Clock(0.0, total_steps=500)  # 20 s for 500 steps: 40 ms a step
+    clock = turns.Clock(0.0, total_steps=500)  # 20 s for 500 steps: 40 ms a step
     t, waits = 0.0, []
     for _ in range(500):
         t += 0.001
@@ -87,6 +88,6 @@ def test_a_paced_run_waits_a_few_steps_at_a_time_not_after_every_step():
             waits.append(wait)
             clock.resumed(t, wait, 0.0, t + wait)
             t += wait
-    assert all(w >= W.PACE_WAIT for w in waits[:-1]), min(waits)
-    assert len(waits) <= 500 * 0.04 / W.PACE_WAIT, len(waits)  # not 500
+    assert all(w >= turns.PACE_WAIT for w in waits[:-1]), min(waits)
+    assert len(waits) <= 500 * 0.04 / turns.PACE_WAIT, len(waits)  # not 500
     assert 19.0 <= t <= 20.5, t

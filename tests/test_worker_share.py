@@ -6,6 +6,7 @@ import threading
 import pytest
 from threadpoolctl import threadpool_info
 
+from nnscratch import turns
 from nnscratch import worker as W
 from nnscratch.limiter import SlotLimiter
 from helpers import wait_for
@@ -21,7 +22,7 @@ def _worker(lim, steps=20, step_time=0.0, log=None, name=""):
         def fit(net, X, y, *, callback=None, **kw):
             def step_done(row):
                 log.append(name)
-                W._now.ticks += 1  # a step computes one tick of the fake clock
+                turns.now.ticks += 1  # a step computes one tick of the fake clock
                 callback(row)
             return inner(net, X, y, callback=step_done, **kw)
     return W.TrainingWorker(FakeNet(), arrays(), Recipe(epochs=2, batch_size=10), limiter=lim, fit_fn=fit)
@@ -40,8 +41,8 @@ class _Clock:
 def _three_runs_on_one_slot(monkeypatch, slice_steps):
     """Three 20-step runs that start together on one slot, with slices of ``slice_steps`` steps; returns the
     order their steps were computed."""
-    monkeypatch.setattr(W, "_now", _Clock())
-    monkeypatch.setattr(W, "SLICE_SECONDS", float(slice_steps))
+    monkeypatch.setattr(turns, "now", _Clock())
+    monkeypatch.setattr(turns, "SLICE_SECONDS", float(slice_steps))
     lim = SlotLimiter(1)
     assert lim.acquire("door")  # hold the slot until all three wait, so they start together
     log = []
