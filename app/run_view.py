@@ -140,7 +140,7 @@ def sidebar_line():
     save = run_save(w)
     waiting = save is not None and save.waiting
 
-    @st.fragment(run_every=1.0 if live else (3.0 if waiting else None))
+    @st.fragment(run_every=runs.tick_every(1.0) if live else (3.0 if waiting else None))  # slower in a full room
     def status_line():
         runs.reclaim(time.perf_counter())  # ticks while a run is live, also after the browser reconnected
         snap = w.snapshot()

@@ -205,7 +205,7 @@ def form_and_run():
                 # the room grew: a page run picks the slower pace; it emptied: the faster one, unless this run
                 # ends soon anyway (a room's runs end together, and thirty page runs at once hold the server up)
                 pace = runs.tick_every(NUMBERS_EVERY) / numbers_every
-                if live and (pace > 3 / 2 or pace < 2 / 3 and (snap["eta"] or 0) > REPACE_IF_LEFT):
+                if live and (pace > 3 / 2 or (pace < 2 / 3 and (snap["eta"] or 0) > REPACE_IF_LEFT)):
                     st.rerun()
                 timing.record("watch_tick_cpu", time.thread_time() - cpu0)  # bench/bench_room.py reads it
 

@@ -21,7 +21,7 @@ if w is None:
     ui.model_picker()
 
 
-@st.fragment(run_every=1.0 if w is not None else None)
+@st.fragment(run_every=runs.tick_every(1.0) if w is not None else None)  # slower in a full room
 def weights_view():
     if w is not None:
         params = w.live_params()
