@@ -96,8 +96,8 @@ def progress(w, snap, df):
         eta = ui.format_duration(snap["eta"]) if snap["eta"] is not None else "–"
         st.progress(snap["progress"], text=f"{snap['progress']:.0%} · elapsed "
                     f"{ui.format_duration(snap['elapsed'])} · ETA {eta}")
-        # one row that wraps, not five columns: a tick sends five blocks fewer (in a full room that is a
-        # quarter of what the server sends; bench/bench_room.py prints the messages)
+        # one row that wraps, not five columns: a tick sends 14 messages, not 19 (every message is a turn of
+        # the server's event loop; bench/bench_room.py prints how many the watchers got)
         row = st.container(horizontal=True, gap="medium", key="train-metrics")
         row.metric("Loss (smoothed)", "–" if df.empty else f"{df['loss_smooth'].iloc[-1]:.3f}")
         row.metric("Train accuracy", ui.fmt_pct(snap["train_acc"]))
