@@ -17,7 +17,8 @@ is not sent while the last one is unanswered). It reads the run's status line on
 Printed: the wait until a run shows "running" and until its first points (p50, p95, max), the makespan
 (Start to the last run finished), the bound (the runs' solo compute seconds summed / cores; solo = one run
 of the same recipe alone, as fast as it goes, the mean of one before and one after the room), the server's CPU seconds for the room and
-per run (the server and every process under it: the runs compute in child processes), its memory before
+per run (the server and every process under it: the runs compute in child processes; and the server's own
+process alone, the pages' share), its memory before
 the Start presses and at its peak (PSS, sampled every 5 s: reading it costs the server's processes time), the live view's CPU per tick (measured in the app, ``time.thread_time`` around the tick), the
 drawer's p95 (stroke sent -> prediction received) and errors. Results also go to --json.
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import random
 import re
@@ -194,10 +196,15 @@ class Server:
         self.cpu = lambda: sum(B.cpu_seconds(pid) for pid in roots) + bench_cluster.cpu_of(
             with_children(state["db"]["pid"]))
         self.memory = lambda: sum(B.memory_mb(pid) for pid in roots[1:])
+        self.own_cpu = lambda: float("nan")
 
     def cpu(self) -> float:
         """The server's CPU seconds and its training processes' (replaced by the cluster's sum above)."""
         return B.cpu_seconds(self.proc.pid)
+
+    def own_cpu(self) -> float:
+        """The page server's own CPU seconds (page runs, ticks, sending), without its training processes."""
+        return B.own_cpu_seconds(self.proc.pid)
 
     def memory(self) -> float:
         """MB of the app server and its training processes (the cluster's: its app servers')."""
@@ -240,7 +247,7 @@ async def room(args):
         if (await drawer.stdout.readline()).strip() != b"ready":
             raise RuntimeError("the drawer could not open the Draw page")
 
-        cpu0, wall0, client0 = server.cpu(), time.time(), time.process_time()
+        cpu0, own0, wall0, client0 = server.cpu(), server.own_cpu(), time.time(), time.process_time()
         received0 = sum(w.s.received for w in watchers)
         t0 = time.perf_counter()
         deadline = t0 + args.timeout
@@ -255,6 +262,7 @@ async def room(args):
                 print(f"{w.s.name} did not finish: {w.status} step {w.step}, ticking {w.s.auto_reruns}, "
                       f"errors {w.errors[:2]}")
         cpu_room, cpu_clients = server.cpu() - cpu0, time.process_time() - client0
+        cpu_pages = server.own_cpu() - own0
         received = sum(w.s.received for w in watchers) - received0
         draw_until[0] = 0
         drawer.stdin.write(b"stop\n")
@@ -298,7 +306,8 @@ async def room(args):
                               n=len(first)),
         makespan_s=max(done) if len(done) == n else None, bound_s=bound,
         makespan_over_bound=(max(done) / bound) if len(done) == n and bound > 0 else None,
-        server_cpu_s=cpu_room, server_cpu_per_run_s=cpu_room / n, clients_cpu_s=cpu_clients,
+        server_cpu_s=cpu_room, server_cpu_per_run_s=cpu_room / n,
+        page_server_cpu_s=None if math.isnan(cpu_pages) else cpu_pages, clients_cpu_s=cpu_clients,
         memory_mb=dict(before=memory[0], peak=max(memory)),
         ticks=sum(w.ticks for w in watchers), messages_to_watchers=received,
         ticks_together=_bunching([t for w in watchers for t in w.sent]),
@@ -394,6 +403,9 @@ def report(r: dict, heavy: bool) -> None:
         print(f"  not completed: {line}")
     print(f"server CPU            {f(r['server_cpu_s'], 'CPU-s', 1)} for the room, "
           f"{f(r['server_cpu_per_run_s'], 'CPU-s')} per run" + ("" if heavy else " (target room <= 60 CPU-s)"))
+    if r.get("page_server_cpu_s") is not None:
+        print(f"  of which the pages  {f(r['page_server_cpu_s'], 'CPU-s', 1)} in the server's own process (page runs, "
+              f"ticks, sending); the rest in its training processes")
     print(f"server memory         {r['memory_mb']['before']:.0f} MB before the Start presses, peak "
           f"{r['memory_mb']['peak']:.0f} MB (PSS of the server and its training processes)")
     print(f"this bench's clients  {f(r['clients_cpu_s'], 'CPU-s', 1)} (the {r['sessions']} people's tabs, here in one process on "

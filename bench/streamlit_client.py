@@ -97,6 +97,12 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def own_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the process itself, without any process under it."""
+    f = _tree(pid).get(pid)
+    return sum(int(x) for x in f[11:13]) / os.sysconf("SC_CLK_TCK") if f else float("nan")
+
+
 def memory_mb(pid: int) -> float:
     """The memory of the process and every process under it: their PSS summed (pages shared between them,
     such as the training data's map, counted once in all)."""
