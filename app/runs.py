@@ -80,7 +80,23 @@ def tick_every(seconds: float) -> float:
     load = len(worker.running_workers()) / FULL_RATE_RUNS
     if load <= 1:
         return seconds
-    return seconds * load * (1 + TICK_SPREAD * zlib.crc32(_session_id().encode()) / 2**32)
+    return seconds * load * (1 + TICK_SPREAD * _spread())
+
+
+# Each person's paced run lasts a little longer than the next one's, by up to this fraction: a room's runs, started
+# together, would otherwise end together, and each end is a page run (bench/bench_room.py: a drawing made as the
+# room's runs ended waited for thirty of them).
+PACE_SPREAD = 0.2
+
+
+def paced(seconds: float) -> float:
+    """How long this session's run paced to about ``seconds`` lasts."""
+    return seconds * (1 + PACE_SPREAD * _spread())
+
+
+def _spread() -> float:
+    """Where this session sits in the room's spread, in [0, 1): the same for one person every time."""
+    return zlib.crc32(_session_id().encode()) / 2**32
 
 
 def running():

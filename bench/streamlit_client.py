@@ -197,6 +197,7 @@ class ProtocolSession:
         self.headers: dict = {}  # extra handshake headers (bench/cluster_client.py sends its cookies)
         self.auto_reruns: dict = {}  # fragment id -> seconds: the st.fragment(run_every=...) a browser would rerun
         self.received = 0
+        self.options: dict = {}  # a radio's label -> its options as the browser shows them (and sends back)
 
     def _context(self):
         m = BackMsg()
@@ -261,6 +262,8 @@ class ProtocolSession:
                     part = getattr(el, et)
                     self.widgets[getattr(part, "label", "") or part.id] = (et, part.id)
                     self.fragments[part.id] = msg.delta.fragment_id
+                    if et == "radio":
+                        self.options[part.label] = list(part.options)
                 if et == "exception":
                     self.errors.append(f"exception: {el.exception.type}: {el.exception.message[:200]}")
                 if et == "alert" and el.alert.format == 1:  # Alert.ERROR

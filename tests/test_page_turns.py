@@ -89,3 +89,18 @@ def test_in_a_full_room_each_persons_live_views_tick_at_a_slightly_different_pac
     assert runs.tick_every(0.4) == periods[3]  # one person keeps one pace (a page run compares it with the timer's)
     monkeypatch.setattr(runs.worker, "running_workers", lambda: [object()] * runs.FULL_RATE_RUNS)
     assert runs.tick_every(0.4) == 0.4  # up to the full rate, every view at the page's own pace
+
+
+def test_each_persons_paced_run_lasts_a_little_longer_than_the_next_ones(monkeypatch):
+    """A room's runs, started together, would end together: thirty page runs at once."""
+    from app import runs
+
+    lengths = []
+    for i in range(30):
+        monkeypatch.setattr(runs, "_session_id", lambda i=i: f"session-{i}")
+        lengths.append(runs.paced(20.0))
+    assert all(20.0 <= s < 20.0 * (1 + runs.PACE_SPREAD) for s in lengths)
+    assert max(lengths) - min(lengths) > 20.0 * runs.PACE_SPREAD / 2  # the ends spread over seconds
+    assert len({round(s, 3) for s in lengths}) >= 25
+    monkeypatch.setattr(runs, "_session_id", lambda: "session-3")
+    assert runs.paced(20.0) == lengths[3]  # one person, one length, every run

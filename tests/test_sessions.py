@@ -198,7 +198,7 @@ def test_a_model_of_another_architecture_uploaded_while_a_run_goes():
     at.text_input(key="f_hidden").set_value("32")
     at.number_input(key="f_epochs").set_value(100)
     at.checkbox(key="f_full_batch").uncheck()
-    start_training(at, pace=None)  # the watch-it-learn pace keeps it going while the model is uploaded
+    start_training(at, pace=None, whole_page=True)  # the watch-it-learn pace keeps it going while the model is uploaded
     w = at.session_state["worker"]
     assert w is not None and not w.done
     try:

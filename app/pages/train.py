@@ -122,11 +122,12 @@ with dcol2:
                    "no download.")
 
 # ------------------------------------------------------------------------------------------- form and run
-# One fragment: Start reruns the form and the run below it, not the page around them (the data, the model
-# file, the sidebar), so thirty people pressing Start together cost the server thirty small runs.
+# Fragments: a change of recipe reruns the form and the run below it, and Start only the run, not the page around
+# them (the data, the model file, the sidebar), so thirty people pressing Start together cost the server thirty
+# small runs.
 @st.fragment
 def form_and_run():
-    with page_turn():  # a Start press is a page run too: thirty of them take turns
+    with page_turn():
         st.subheader("2 · Network and training")
         pc1, pc2 = st.columns([1, 3])
         pc1.selectbox("Recipe", PRESET_NAMES + ["custom"], key="f_preset", on_change=apply_preset,
@@ -153,33 +154,51 @@ def form_and_run():
                      help="Watch it learn: a run that would be over in a second is stretched to about "
                           f"{worker.WATCH_SECONDS:.0f} s (waits between steps, not counted in samples/s), so the curves "
                           "and the Weights page can be followed. Slower runs are never slowed down.")
-            submitted = st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:")
-
-        if submitted:
-            with ui.show_errors("starting the run"):
-                if runs.running() is not None:
-                    st.warning("A run is already going in this session: stop it before starting another.", icon=":material/hourglass_top:")
-                else:
-                    source = s["data_source"]
-                    arrays = session.get_arrays_with_progress(source)
-                    values = {k: s[v] for k, v in FIELDS.items()}
-                    values["preset"] = s["f_preset"]
-                    recipe, errors, notes = Recipe.from_values(values, n_train=arrays.n_train)
-                    if errors:
-                        st.error("Please fix: " + "; ".join(errors), icon=":material/front_hand:")
-                    else:
-                        runs.start(recipe, arrays, s["upload_name"] if source == kinds.UPLOAD else arrays.source,
-                                   pace=worker.WATCH_SECONDS if s["f_pace"] == "watch" else None)
-                        # no second run: the run is drawn below, after this
-                        st.toast("Training started. " + " ".join(notes), icon=":material/play_arrow:")
+            st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:", on_click=start_pressed)
 
         st.subheader("3 · Training run")
+    run_section()
 
+
+def start_pressed():
+    """Start's callback. The form's values are in the session state by now; only the run below the form
+    reruns, not the form: thirty Start presses send thirty run views, not thirty forms as well."""
+    s["start_pressed"] = True
+    st.rerun("train-run")
+
+
+def start_run():
+    """Start a run with the form's values, or say why not. The run, or None."""
+    with ui.show_errors("starting the run"):
+        if runs.running() is not None:
+            st.warning("A run is already going in this session: stop it before starting another.", icon=":material/hourglass_top:")
+            return None
+        source = s["data_source"]
+        arrays = session.get_arrays_with_progress(source)
+        values = {k: s[v] for k, v in FIELDS.items()}
+        values["preset"] = s["f_preset"]
+        recipe, errors, notes = Recipe.from_values(values, n_train=arrays.n_train)
+        if errors:
+            st.error("Please fix: " + "; ".join(errors), icon=":material/front_hand:")
+            return None
+        w = runs.start(recipe, arrays, s["upload_name"] if source == kinds.UPLOAD else arrays.source,
+                       pace=runs.paced(worker.WATCH_SECONDS) if s["f_pace"] == "watch" else None)
+        st.toast("Training started. " + " ".join(notes), icon=":material/play_arrow:")
+        return w
+    return None
+
+
+@st.fragment(key="train-run")
+def run_section():
+    """The run: started here by Start's callback, then its live numbers, buttons and curves."""
+    if s.pop("start_pressed", False):
+        with page_turn():  # a Start press is a page run too: thirty of them take turns
+            started = start_run()
+        if started is not None:
+            # show the run with its first points, not "queued" until the next tick (1.5 s in a full room); the
+            # wait holds no turn, so the room's other page runs go on meanwhile
+            started.first_row(START_SHOWS_WITHIN)
     w = s["worker"]
-    if submitted and w is not None:
-        # show the run with its first points, not "queued" until the next tick (1.5 s in a full room); the
-        # wait holds no turn, so the room's other page runs go on meanwhile
-        w.first_row(START_SHOWS_WITHIN)
     with page_turn():
         if w is None:
             st.caption("No run yet: choose a recipe and press **Start training**.")
