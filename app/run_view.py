@@ -7,7 +7,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from nnscratch import worker
+from nnscratch import metrics, worker
 
 from . import charts, runs, session, takehome, ui
 
@@ -77,8 +77,9 @@ def final(w, snap):
             st.rerun()
 
 
-def progress(w, snap, df):
-    """The run's status line, progress bar and five numbers (the live numbers' whole content)."""
+def progress(w, snap, loss):
+    """The run's status line, progress bar and five numbers (the live numbers' whole content); ``loss``: the
+    smoothed loss (:func:`smoothed_loss`)."""
     with st.container(key="train-progress"):
         status = snap["status"]
         if status == worker.QUEUED:
@@ -99,7 +100,7 @@ def progress(w, snap, df):
         # one row that wraps, not five columns: a tick sends 14 messages, not 19 (every message is a turn of
         # the server's event loop; bench/bench_room.py prints how many the watchers got)
         row = st.container(horizontal=True, gap="medium", key="train-metrics")
-        row.metric("Loss (smoothed)", "–" if df.empty else f"{df['loss_smooth'].iloc[-1]:.3f}")
+        row.metric("Loss (smoothed)", "–" if loss is None else f"{loss:.3f}")
         row.metric("Train accuracy", ui.fmt_pct(snap["train_acc"]))
         row.metric("Validation accuracy", ui.fmt_pct(snap["val_acc"]))
         row.metric("Samples / s", "–" if not snap["samples_per_s"] or not math.isfinite(snap["samples_per_s"])
@@ -109,13 +110,27 @@ def progress(w, snap, df):
 
 
 def history(w):
-    """The run's chart table, rebuilt only when it has new rows (the two live views share it)."""
+    """The run's chart table (the curves'), rebuilt only when it has new rows."""
     n = w.n_rows()
     s = session.state()
     cached = s.get("_history")
     if cached is None or cached[:2] != (w.id, n):
         cached = s["_history"] = (w.id, n, charts.history_table(w.rows()))
     return cached[2]
+
+
+def smoothed_loss(w):
+    """The run's smoothed loss, the last point of the curves' thick line, carried over the rows made since the
+    last tick: the live numbers tick more often than the curves, and the whole table costs milliseconds."""
+    s = session.state()
+    run, n, loss = s.get("_smoothed_loss") or (None, 0, None)
+    if run != w.id:
+        n, loss = 0, None
+    new = w.rows(n)
+    if new:
+        loss = float(metrics.smoothed([r["loss"] for r in new], start=loss)[-1])
+        s["_smoothed_loss"] = (w.id, n + len(new), loss)
+    return loss
 
 
 def run_save(w):

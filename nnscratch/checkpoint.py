@@ -64,14 +64,16 @@ def save(net: Network, path) -> None:
     meta.setdefault("created_at", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     arrays = dict(net.params)
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    # stored, not deflated: float weights shrink by only a few percent, and deflating them at every run's end
+    # (the class board saves each run) took a core longer than the rest of the run's end together
     if hasattr(path, "write"):
-        np.savez_compressed(path, **arrays)
+        np.savez(path, **arrays)
         return
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, **arrays)
+            np.savez(f, **arrays)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

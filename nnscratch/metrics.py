@@ -77,11 +77,12 @@ def thin(rows, max_points: int = 500) -> np.ndarray:
     return np.array(sorted(set(val_idx) | set(even) | {n - 1}))
 
 
-def smoothed(values, weight: float = 0.9) -> np.ndarray:
-    """Exponential moving average (non-finite values are skipped), like TensorBoard's smoothing."""
+def smoothed(values, weight: float = 0.9, start: float | None = None) -> np.ndarray:
+    """Exponential moving average (non-finite values are skipped), like TensorBoard's smoothing. ``start``:
+    the average so far, to carry it over new values only (None: it starts at the first value)."""
     x = np.asarray(values, dtype=np.float64)
     out = np.empty_like(x)
-    acc = x[0] if len(x) else 0.0
+    acc = start if start is not None else x[0] if len(x) else 0.0
     for i, v in enumerate(x):  # a few thousand rows at most: a plain loop is fast enough
         acc = weight * acc + (1 - weight) * v if np.isfinite(v) else acc
         out[i] = acc

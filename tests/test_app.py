@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import streamlit as st
 
+from app import charts
 from helpers import app_test, start_training, wait_for
 
 PAGES = ["app/pages/home.py", "app/pages/train.py", "app/pages/weights.py", "app/pages/draw.py",
@@ -89,6 +90,9 @@ def test_a_short_training_run_completes_and_becomes_the_session_model():
     assert net is w.net and net.architecture == "784-16-10"
     assert net.meta["test_accuracy"] > 0.6
     assert any("step" in m.value and "/" in m.value for m in at.markdown)
+    # the number under the curves is their thick line's last point
+    loss = next(m for m in at.metric if m.label == "Loss (smoothed)")
+    assert loss.value == f"{charts.history_table(w.rows())['loss_smooth'].iloc[-1]:.3f}"
     # the other pages now use the session's model
     at.switch_page("app/pages/weights.py")
     at.run()

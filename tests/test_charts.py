@@ -18,6 +18,26 @@ def test_history_table_thins_but_keeps_validation_and_last_row():
     assert charts.history_table([]).empty
 
 
+def test_the_live_numbers_loss_is_the_curves_last_smoothed_point_tick_after_tick(monkeypatch):
+    """The live numbers carry the smoothed loss over each tick's new rows; it stays the curves' last point."""
+    from app import run_view
+
+    class Run:  # the two things smoothed_loss reads of a worker
+        id = 7
+        made: list = []
+
+        def rows(self, start=0):
+            return self.made[start:]
+
+    monkeypatch.setattr(run_view.session, "state", lambda s={}: s)
+    w, losses = Run(), np.random.default_rng(0).random(60) * 3
+    assert run_view.smoothed_loss(w) is None  # no step yet
+    for end in (1, 4, 4, 30, 60):  # ticks, one of them with nothing new
+        w.made = [{"step": i + 1, "epoch": 0.0, "loss": x, "train_acc": 0.5, "lr": 1e-3}
+                  for i, x in enumerate(losses[:end])]
+        assert run_view.smoothed_loss(w) == charts.history_table(w.made)["loss_smooth"].iloc[-1]
+
+
 def test_chart_specs_are_plain_json_with_the_right_fields():
     import json
 

@@ -40,6 +40,14 @@ def test_smoothed_skips_non_finite_values():
     assert s.tolist() == [1.0, 1.0, 1.0, 2.0]
 
 
+def test_smoothed_carried_over_new_values_is_the_same_as_smoothed_at_once():
+    values = np.random.default_rng(1).random(50)
+    values[[0, 20, 37]] = np.nan, np.inf, np.nan
+    whole = metrics.smoothed(values)
+    first = metrics.smoothed(values[:20])
+    assert np.array_equal(np.concatenate([first, metrics.smoothed(values[20:], start=first[-1])]), whole, equal_nan=True)
+
+
 def test_confusion_cell_holds_exactly_the_matrix_count_for_every_cell():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 10, 2000)

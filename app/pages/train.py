@@ -217,7 +217,7 @@ def run_section():
                 cpu0 = time.thread_time()
                 runs.reclaim(time.perf_counter())  # ticks while the run is live, also after the browser reconnected
                 snap = w.snapshot()
-                run_view.progress(w, snap, run_view.history(w))
+                run_view.progress(w, snap, run_view.smoothed_loss(w))
                 save = run_view.run_save(w)
                 if live and w.done and not (save is not None and save.busy):
                     st.rerun()  # ended, and the save has answered: one page run adopts the model, shows it all
