@@ -3,6 +3,9 @@ that already holds a turn (a full run reaching the Train page's fragment) does n
 live views' ticks, which take no turn, are spread in a full room (app/runs.py)."""
 
 import threading
+from types import SimpleNamespace
+
+import pytest
 
 from app import page_turns
 
@@ -76,7 +79,7 @@ def test_in_a_full_room_each_persons_live_views_tick_at_a_slightly_different_pac
     """Timers started together stay together: the room's ticks would reach the server in bursts."""
     from app import runs
 
-    monkeypatch.setattr(runs.worker, "running_workers", lambda: [object()] * 30)
+    monkeypatch.setattr(runs.worker, "running_workers", lambda: [SimpleNamespace(pace=20.0)] * 30)
     periods = []
     for i in range(30):
         monkeypatch.setattr(runs, "_session_id", lambda i=i: f"session-{i}")
@@ -87,8 +90,29 @@ def test_in_a_full_room_each_persons_live_views_tick_at_a_slightly_different_pac
     assert len({round(p, 4) for p in periods}) >= 25
     monkeypatch.setattr(runs, "_session_id", lambda: "session-3")
     assert runs.tick_every(0.4) == periods[3]  # one person keeps one pace (a page run compares it with the timer's)
-    monkeypatch.setattr(runs.worker, "running_workers", lambda: [object()] * runs.FULL_RATE_RUNS)
+    monkeypatch.setattr(runs.worker, "running_workers", lambda: [SimpleNamespace(pace=20.0)] * runs.FULL_RATE_RUNS)
     assert runs.tick_every(0.4) == 0.4  # up to the full rate, every view at the page's own pace
+
+
+def test_runs_as_fast_as_they_go_slow_the_views_down_more_than_paced_runs(monkeypatch):
+    """Their watchers' ticks come out of the room's training; paced runs leave the cores idle most of the time."""
+    from app import runs
+
+    monkeypatch.setattr(runs, "_session_id", lambda: "session-3")
+
+    def room(pace, n):
+        monkeypatch.setattr(runs.worker, "running_workers", lambda: [SimpleNamespace(pace=pace)] * n)
+
+    room(20.0, 30)
+    paced = runs.tick_every(0.4)
+    room(None, 30)
+    unpaced = runs.tick_every(0.4)
+    assert unpaced > paced and unpaced == pytest.approx(paced * runs.UNPACED_WEIGHT)
+    assert runs.tick_every(0.4, first_points=True) == paced  # what someone who just pressed Start waits for
+    room(None, runs.FULL_RATE_RUNS // runs.UNPACED_WEIGHT)
+    assert runs.tick_every(0.4) == 0.4  # a few, and the views keep their own pace
+    room(None, runs.FULL_RATE_RUNS // runs.UNPACED_WEIGHT + 1)
+    assert runs.tick_every(0.4) > 0.4
 
 
 def test_each_persons_paced_run_lasts_a_little_longer_than_the_next_ones(monkeypatch):

@@ -210,7 +210,8 @@ def run_section():
             # buttons between them do not tick.
             # In a full room both slow down (runs.tick_every); a page run sets the pace, and a view whose pace is
             # far from the room's asks for one.
-            numbers_every, curves_every = runs.tick_every(NUMBERS_EVERY), runs.tick_every(CURVES_EVERY)
+            numbers_every = runs.tick_every(NUMBERS_EVERY, first_points=w.n_rows() == 0)
+            curves_every = runs.tick_every(CURVES_EVERY)
 
             @st.fragment(run_every=numbers_every if live else None)
             def live_numbers():
@@ -221,9 +222,10 @@ def run_section():
                 save = run_view.run_save(w)
                 if live and w.done and not (save is not None and save.busy):
                     st.rerun()  # ended, and the save has answered: one page run adopts the model, shows it all
-                # the room grew: a page run picks the slower pace; it emptied: the faster one, unless this run
-                # ends soon anyway (a room's runs end together, and thirty page runs at once hold the server up)
-                pace = runs.tick_every(NUMBERS_EVERY) / numbers_every
+                # the room grew, or the first points came: a page run picks the slower pace; it emptied: the faster
+                # one, unless this run ends soon anyway (a room's runs end together, and thirty page runs at once hold
+                # the server up)
+                pace = runs.tick_every(NUMBERS_EVERY, first_points=w.n_rows() == 0) / numbers_every
                 if live and (pace > 3 / 2 or (pace < 2 / 3 and (snap["eta"] or 0) > REPACE_IF_LEFT)):
                     st.rerun()
                 timing.record("watch_tick_cpu", time.thread_time() - cpu0)  # bench/bench_room.py reads it
