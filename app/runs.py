@@ -67,8 +67,9 @@ def reclaim(began: float) -> None:
 # Up to this many runs going on in the server, the live views tick at their own pace; beyond it they slow
 # down in proportion, so that watching stays a small share of the cores however many watch (docs/serving.md).
 FULL_RATE_RUNS = 8
-# A run computing as fast as it goes counts this many times: the ticks of its watchers then come out of the
-# room's training, where a paced run leaves the cores idle most of the time (bench/bench_room.py --heavy).
+# For the Train page's live numbers a run computing as fast as it goes counts this many times: in a room of such
+# runs every tick comes out of the room's training (paced runs leave the cores idle most of the time), and the
+# numbers, ticking 2.5 times as often as the curves, are most of the watching (bench/bench_room.py --heavy).
 UNPACED_WEIGHT = 2
 
 
@@ -78,11 +79,11 @@ UNPACED_WEIGHT = 2
 TICK_SPREAD = 0.3
 
 
-def tick_every(seconds: float, first_points: bool = False) -> float:
+def tick_every(seconds: float, weigh_unpaced: bool = False) -> float:
     """How often a live view that would tick every ``seconds`` does, with the runs going on in this server.
-    ``first_points``: the view of a run that has not shown any yet, which someone who just pressed Start is
-    waiting for; it ticks as in a room of paced runs."""
-    weight = 1 if first_points else UNPACED_WEIGHT
+    ``weigh_unpaced``: count a run computing as fast as it goes ``UNPACED_WEIGHT`` times (the live numbers, once
+    their run has shown its first points: someone who just pressed Start is waiting for those)."""
+    weight = UNPACED_WEIGHT if weigh_unpaced else 1
     load = sum(1 if w.pace is not None else weight for w in worker.running_workers()) / FULL_RATE_RUNS
     if load <= 1:
         return seconds

@@ -94,8 +94,8 @@ def test_in_a_full_room_each_persons_live_views_tick_at_a_slightly_different_pac
     assert runs.tick_every(0.4) == 0.4  # up to the full rate, every view at the page's own pace
 
 
-def test_runs_as_fast_as_they_go_slow_the_views_down_more_than_paced_runs(monkeypatch):
-    """Their watchers' ticks come out of the room's training; paced runs leave the cores idle most of the time."""
+def test_runs_as_fast_as_they_go_slow_the_live_numbers_down_more_than_paced_runs(monkeypatch):
+    """Every tick comes out of the room's training; paced runs leave the cores idle most of the time."""
     from app import runs
 
     monkeypatch.setattr(runs, "_session_id", lambda: "session-3")
@@ -104,15 +104,15 @@ def test_runs_as_fast_as_they_go_slow_the_views_down_more_than_paced_runs(monkey
         monkeypatch.setattr(runs.worker, "running_workers", lambda: [SimpleNamespace(pace=pace)] * n)
 
     room(20.0, 30)
-    paced = runs.tick_every(0.4)
+    paced = runs.tick_every(0.4, weigh_unpaced=True)
     room(None, 30)
-    unpaced = runs.tick_every(0.4)
+    unpaced = runs.tick_every(0.4, weigh_unpaced=True)
     assert unpaced > paced and unpaced == pytest.approx(paced * runs.UNPACED_WEIGHT)
-    assert runs.tick_every(0.4, first_points=True) == paced  # what someone who just pressed Start waits for
+    assert runs.tick_every(0.4) == paced  # the curves, and the numbers until their first points
     room(None, runs.FULL_RATE_RUNS // runs.UNPACED_WEIGHT)
-    assert runs.tick_every(0.4) == 0.4  # a few, and the views keep their own pace
+    assert runs.tick_every(0.4, weigh_unpaced=True) == 0.4  # a few, and the numbers keep their own pace
     room(None, runs.FULL_RATE_RUNS // runs.UNPACED_WEIGHT + 1)
-    assert runs.tick_every(0.4) > 0.4
+    assert runs.tick_every(0.4, weigh_unpaced=True) > 0.4
 
 
 def test_each_persons_paced_run_lasts_a_little_longer_than_the_next_ones(monkeypatch):

@@ -210,7 +210,7 @@ def run_section():
             # buttons between them do not tick.
             # In a full room both slow down (runs.tick_every); a page run sets the pace, and a view whose pace is
             # far from the room's asks for one.
-            numbers_every = runs.tick_every(NUMBERS_EVERY, first_points=w.n_rows() == 0)
+            numbers_every = runs.tick_every(NUMBERS_EVERY, weigh_unpaced=w.n_rows() > 0)
             curves_every = runs.tick_every(CURVES_EVERY)
 
             @st.fragment(run_every=numbers_every if live else None)
@@ -225,7 +225,7 @@ def run_section():
                 # the room grew, or the first points came: a page run picks the slower pace; it emptied: the faster
                 # one, unless this run ends soon anyway (a room's runs end together, and thirty page runs at once hold
                 # the server up)
-                pace = runs.tick_every(NUMBERS_EVERY, first_points=w.n_rows() == 0) / numbers_every
+                pace = runs.tick_every(NUMBERS_EVERY, weigh_unpaced=w.n_rows() > 0) / numbers_every
                 if live and (pace > 3 / 2 or (pace < 2 / 3 and (snap["eta"] or 0) > REPACE_IF_LEFT)):
                     st.rerun()
                 timing.record("watch_tick_cpu", time.thread_time() - cpu0)  # bench/bench_room.py reads it
