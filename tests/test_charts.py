@@ -29,7 +29,8 @@ def test_the_live_numbers_loss_is_the_curves_last_smoothed_point_tick_after_tick
         def rows(self, start=0):
             return self.made[start:]
 
-    monkeypatch.setattr(run_view.session, "state", lambda s={}: s)
+    state = {}  # the session's state
+    monkeypatch.setattr(run_view.session, "state", lambda: state)
     w, losses = Run(), np.random.default_rng(0).random(60) * 3
     assert run_view.smoothed_loss(w) is None  # no step yet
     for end in (1, 4, 4, 30, 60):  # ticks, one of them with nothing new
