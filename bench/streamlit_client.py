@@ -232,12 +232,15 @@ class ProtocolSession:
         """Read ForwardMsgs until the script run finishes; returns (time prediction seen, value)."""
         t_pred, value = None, None
         self.texts, self.widgets = [], {}
+        self.answer = []  # what each message of this answer was, in order ("new_session", "element:button", ...)
         self.fragments = getattr(self, "fragments", {})  # widget id -> the st.fragment it lives in ("" if none)
         while True:
             raw = await asyncio.wait_for(self.ws.recv(), ANSWER_TIMEOUT)
             self.received += 1  # messages the server sent this session (bench_room.py prints them)
             msg = ForwardMsg.FromString(raw)
             kind = msg.WhichOneof("type")
+            self.answer.append(f"element:{msg.delta.new_element.WhichOneof('type')}"
+                               if kind == "delta" and msg.delta.WhichOneof("type") == "new_element" else kind)
             if kind == "new_session":
                 self.page_hash = msg.new_session.page_script_hash
                 if not msg.metadata.run.fragment_ids:
@@ -281,17 +284,20 @@ class ProtocolSession:
 
     async def rerun(self, widgets=(), fragment: str = ""):
         """A rerun of the current page with widget states [(id, field, value)] (e.g. a button's
-        ("...", "trigger_value", True)), or of the st.fragment the first widget lives in; waits for the run
-        to end. self.texts then holds its texts.
+        ("...", "trigger_value", True)), or of the st.fragment the pressed button (else the first widget)
+        lives in; waits for the run to end. self.texts then holds its texts.
         ``fragment``: rerun only that st.fragment, as the browser does when its ``run_every`` ticks."""
         m = self._context()
         m.rerun_script.page_script_hash = self.page_hash
         if fragment:
             m.rerun_script.fragment_id = fragment
             m.rerun_script.is_auto_rerun = True
-        elif widgets and self.fragments.get(widgets[0][0]):
-            # a widget inside an st.fragment reruns only that fragment, as the browser sends it
-            m.rerun_script.fragment_id = self.fragments[widgets[0][0]]
+        elif widgets:
+            # a widget inside an st.fragment reruns only that fragment, as the browser sends it: the pressed
+            # button's, if one is (the other values only ride along), else the first widget's
+            used = next((w for w in widgets if w[1] == "trigger_value"), widgets[0])[0]
+            if self.fragments.get(used):
+                m.rerun_script.fragment_id = self.fragments[used]
         m.rerun_script.widget_states.SetInParent()
         for wid, field, value in widgets:
             w = m.rerun_script.widget_states.widgets.add()

@@ -59,18 +59,6 @@ def test_train_form_refuses_bad_values_with_a_reason():
     assert at.session_state["worker"] is None
 
 
-def test_start_sends_back_the_run_not_the_form():
-    """Thirty people press Start together: the server sends each the run, not the form above it as well."""
-    at = _train_page()
-    at.number_input(key="f_epochs").set_value(50)  # still going when the answer comes
-    start_training(at)
-    assert at.session_state["worker"] is not None and not errors(at), errors(at)
-    assert any("running" in m.value or "queued" in m.value for m in at.markdown), [m.value for m in at.markdown]
-    assert not [b for b in at.button if "Start training" in str(b.label)], "the form was sent again"
-    assert not at.number_input  # none of the form's fields either
-    at.session_state["worker"].stop()
-
-
 def test_a_short_training_run_completes_and_becomes_the_session_model():
     at = _train_page()
     at.text_input(key="f_hidden").set_value("16")
@@ -201,7 +189,7 @@ def test_model_uploaded_during_a_run_is_not_overwritten_when_the_run_ends():
 
     at = _train_page()
     at.number_input(key="f_epochs").set_value(500)
-    start_training(at, pace=None, whole_page=True)  # the form's watch-it-learn pace: the run must outlast the upload
+    start_training(at, pace=None)  # the form's watch-it-learn pace: the run must outlast the upload
     w = at.session_state["worker"]
     other = nnscratch.Network([784, 7, 10], seed=3)  # another architecture than the run's 784-128-10
     at.file_uploader(key="model_upload").set_value(("other.npz", other.to_bytes(), "application/octet-stream"))

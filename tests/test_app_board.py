@@ -31,7 +31,7 @@ def test_nickname_from_the_url_is_cleaned_and_a_finished_run_reaches_the_board()
     assert at.query_params["name"] in ("<b>Ada</b>", ["<b>Ada</b>"])
     at.text_input(key="f_hidden").set_value("16")
     at.number_input(key="f_epochs").set_value(1)
-    start_training(at, whole_page=True)  # the test goes on from the whole page to the Class page
+    start_training(at)
     w = at.session_state["worker"]
     assert w.join(60) and w.status == "completed"
     saved = wait_saved(at)

@@ -198,7 +198,7 @@ def test_a_model_of_another_architecture_uploaded_while_a_run_goes():
     at.text_input(key="f_hidden").set_value("32")
     at.number_input(key="f_epochs").set_value(100)
     at.checkbox(key="f_full_batch").uncheck()
-    start_training(at, pace=None, whole_page=True)  # the watch-it-learn pace keeps it going while the model is uploaded
+    start_training(at, pace=None)  # the watch-it-learn pace keeps it going while the model is uploaded
     w = at.session_state["worker"]
     assert w is not None and not w.done
     try:
@@ -428,6 +428,29 @@ def test_two_tabs_of_one_person_press_start_together_and_twice(server):
     assert double == base + 2, f"a double Start made {double - base - 1} runs in that tab, expected 1"
     assert after <= base, f"{after - base} thread(s) left after both tabs closed"
     assert not errors, errors
+
+
+def test_start_is_one_run_of_the_run_alone(server):
+    """Thirty people press Start together: each press is one run of the run's fragment alone, not the recipe's
+    fields as well, nor a second start that a callback redirects (each start is a turn of the server's event
+    loop, and each message of every answer one more). Start itself is drawn with the run, the toast after it."""
+    B, proc, url = server
+
+    async def scenario():
+        s = await _open_train(B, url, "one-start")
+        await _press(s, "Start training")
+        answer, texts = s.answer, " ".join(s.texts)
+        await _press(s, "Stop")
+        await s.close()
+        return answer, texts
+
+    answer, texts = asyncio.run(scenario())
+    assert answer.count("new_session") == 1, answer
+    # a server's first run loads the data first, behind a progress bar it then empties
+    drawn = [k for k in answer if k.startswith("element:") and k not in ("element:progress", "element:empty")]
+    assert drawn[:3] == ["element:button", "element:heading", "element:toast"], drawn
+    assert not {"element:number_input", "element:text_input", "element:selectbox"} & set(drawn), drawn
+    assert "running" in texts or "completed" in texts, texts
 
 
 def _canvas(fill=None) -> np.ndarray:

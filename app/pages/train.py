@@ -122,9 +122,9 @@ with dcol2:
                    "no download.")
 
 # ------------------------------------------------------------------------------------------- form and run
-# Fragments: a change of recipe reruns the form and the run below it, and Start only the run, not the page around
-# them (the data, the model file, the sidebar), so thirty people pressing Start together cost the server thirty
-# small runs.
+# Fragments: a change of recipe reruns the recipe and the run below it, and Start only the run (Start lives in the
+# run's fragment, so no callback has to redirect the rerun), not the page around them (the data, the model file, the
+# sidebar): thirty people pressing Start together cost the server thirty small runs.
 @st.fragment
 def form_and_run():
     with page_turn():
@@ -135,7 +135,7 @@ def form_and_run():
         if s["f_preset"] in PRESETS:
             pc2.info(PRESETS[s["f_preset"]].description, icon=":material/list_alt:")
 
-        with st.form("train_form", border=True):
+        with st.container(border=True):
             fields = ui.folded("Layers, optimizer, learning rate, epochs…", icon=":material/tune:")
             c1, c2, c3 = fields.columns(3)
             c1.text_input("Hidden layers (units, space-separated; empty = none)", key="f_hidden")
@@ -154,21 +154,15 @@ def form_and_run():
                      help="Watch it learn: a run that would be over in a second is stretched to about "
                           f"{worker.WATCH_SECONDS:.0f} s (waits between steps, not counted in samples/s), so the curves "
                           "and the Weights page can be followed. Slower runs are never slowed down.")
-            st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:", on_click=start_pressed)
-
-        st.subheader("3 · Training run")
     run_section()
 
 
 def start_pressed():
-    """Start's callback. The form's values are in the session state by now; only the run below the form
-    reruns, not the form: thirty Start presses send thirty run views, not thirty forms as well."""
     s["start_pressed"] = True
-    st.rerun("train-run")
 
 
 def start_run():
-    """Start a run with the form's values, or say why not. The run, or None."""
+    """Start a run with the recipe's values, or say why not. (the run, notes for the person), or None."""
     with ui.show_errors("starting the run"):
         if runs.running() is not None:
             st.warning("A run is already going in this session: stop it before starting another.", icon=":material/hourglass_top:")
@@ -183,21 +177,29 @@ def start_run():
             return None
         w = runs.start(recipe, arrays, s["upload_name"] if source == kinds.UPLOAD else arrays.source,
                        pace=runs.paced(worker.WATCH_SECONDS) if s["f_pace"] == "watch" else None)
-        st.toast("Training started. " + " ".join(notes), icon=":material/play_arrow:")
-        return w
+        return w, notes
     return None
 
 
-@st.fragment(key="train-run")
+@st.fragment
 def run_section():
-    """The run: started here by Start's callback, then its live numbers, buttons and curves."""
+    """Start, then the run: started here after Start's callback, its live numbers, buttons and curves."""
+    started = None
     if s.pop("start_pressed", False):
         with page_turn():  # a Start press is a page run too: thirty of them take turns
             started = start_run()
         if started is not None:
             # show the run with its first points, not "queued" until the next tick (1.5 s in a full room); the
             # wait holds no turn, so the room's other page runs go on meanwhile
-            started.first_row(START_SHOWS_WITHIN)
+            started[0].first_row(START_SHOWS_WITHIN)
+    # Drawn after the wait, not before: thirty presses' answers then start with four messages each, not nine,
+    # and a drawing answered meanwhile is sent after fewer of them (the server sends every session's messages in
+    # turn; bench/bench_room.py's stroke during the Start presses).
+    st.button("Start training", type="primary", icon=":material/play_arrow:", on_click=start_pressed,
+              key="start_training")
+    st.subheader("3 · Training run")
+    if started is not None:
+        st.toast("Training started. " + " ".join(started[1]), icon=":material/play_arrow:")
     w = s["worker"]
     with page_turn():
         if w is None:

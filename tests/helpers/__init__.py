@@ -53,18 +53,14 @@ def start_button(at):
 NO_PACE = "fast"  # the Train form's Pace choice "As fast as it goes" (app/pages/train.py PACES)
 
 
-def start_training(at, pace: str | None = NO_PACE, whole_page: bool = False):
+def start_training(at, pace: str | None = NO_PACE):
     """Press the Train form's Start (after choosing ``pace``: by default no pace, so a test does not wait
-    out the watch-it-learn display; None leaves the form's choice), as the browser does.
-
-    Start reruns only the run's fragment. A browser keeps the rest of the page on screen; an AppTest keeps only
-    what the last run drew, and forgets the page it is on. So the test reads the started run from ``at``, as
-    returned, and ``whole_page`` runs the page once more afterwards, like a browser's next visit to it."""
+    out the watch-it-learn display; None leaves the form's choice), as the browser does. A browser's press
+    reruns only the run's fragment (tests/test_sessions.py); an AppTest's, the whole page."""
     if pace is not None:
         at.radio(key="f_pace").set_value(pace)
     start_button(at).click()
-    at.run()
-    return at.run() if whole_page else at
+    return at.run()
 
 
 def examples(n: int) -> int:
