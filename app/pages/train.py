@@ -183,15 +183,15 @@ def start_run():
 
 @st.fragment
 def run_section():
-    """Start, then the run: started here after Start's callback, its live numbers, buttons and curves."""
-    started = None
+    """Start, and the run it starts (after Start's callback): its live numbers, buttons and curves."""
+    started, notes = None, []
     if s.pop("start_pressed", False):
         with page_turn():  # a Start press is a page run too: thirty of them take turns
-            started = start_run()
+            started, notes = start_run() or (None, [])
         if started is not None:
             # show the run with its first points, not "queued" until the next tick (1.5 s in a full room); the
             # wait holds no turn, so the room's other page runs go on meanwhile
-            started[0].first_row(START_SHOWS_WITHIN)
+            started.first_row(START_SHOWS_WITHIN)
     # Drawn after the wait, not before: thirty presses' answers then start with four messages each, not nine,
     # and a drawing answered meanwhile is sent after fewer of them (the server sends every session's messages in
     # turn; bench/bench_room.py's stroke during the Start presses).
@@ -199,7 +199,7 @@ def run_section():
               key="start_training")
     st.subheader("3 · Training run")
     if started is not None:
-        st.toast("Training started. " + " ".join(started[1]), icon=":material/play_arrow:")
+        st.toast("Training started. " + " ".join(notes), icon=":material/play_arrow:")
     w = s["worker"]
     with page_turn():
         if w is None:
