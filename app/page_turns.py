@@ -1,21 +1,21 @@
-"""Whole-page runs take turns: at most one per core at once, first come first served. A stroke on the Draw
-page or a live view's tick reruns only its fragment and never waits for a turn.
+"""Whole-page runs take turns: one at a time, first come first served. A stroke on the Draw page or a live
+view's tick reruns only its fragment and never waits for a turn.
 
 Why: thirty people pressing Start, or thirty runs ending together, are thirty page runs at once. In one
 Python process they all share the interpreter lock, so a drawing answered meanwhile got 1/31 of it and
 waited with them (bench/bench_room.py). Taking turns, the same thirty finish no later in all, the first
-ones much sooner, and a drawing shares the lock with two page runs, not thirty.
+ones much sooner, and a drawing shares the lock with one page run, not thirty. One turn, not one per core:
+a page run is Python, and two at once only share the lock (docs/performance.md, "One page run at a time").
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from contextlib import contextmanager
 
 from nnscratch.limiter import SlotLimiter
 
-_TURNS = SlotLimiter(os.cpu_count() or 1)
+_TURNS = SlotLimiter(1)
 _MINE = threading.local()  # this script thread holds a turn (a full run reaching the Train page's fragment)
 
 

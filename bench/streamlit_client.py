@@ -42,8 +42,9 @@ ANSWER_TIMEOUT = 60.0
 SHARED = Path(os.environ.get("NNSCRATCH_SHARED") or ROOT.parent / "shared" / "data")
 
 # ==================================================================================== servers
-def start_server(script: str, timings: Path, log: Path, extra_args=()):
-    """`streamlit run <script>` on a free 127.0.0.1 port (own process group); returns (proc, url)."""
+def start_server(script: str, timings: Path, log: Path, extra_args=(), cwd: Path = ROOT):
+    """`streamlit run <script>` in ``cwd`` (a checkout) on a free 127.0.0.1 port (own process group); returns
+    (proc, url)."""
     import subprocess
 
     port = browser_fixtures._free_port()
@@ -54,7 +55,7 @@ def start_server(script: str, timings: Path, log: Path, extra_args=()):
            # a commit landing mid-run must not make Streamlit re-import modules under 30 live sessions
            "--server.fileWatcherType", "none", *extra_args]
     f = open(log, "w")  # noqa: SIM115 - closed in stop_server
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             start_new_session=True)
     proc._log = f
     deadline = time.monotonic() + browser_fixtures.SERVER_START_TIMEOUT

@@ -1,4 +1,4 @@
-"""Whole-page runs take turns (app/page_turns.py): at most one per core at once, in arrival order, and a run
+"""Whole-page runs take turns (app/page_turns.py): one at a time (the tests set more), in arrival order, and a run
 that already holds a turn (a full run reaching the Train page's fragment) does not wait for a second. And the
 live views' ticks, which take no turn, are spread in a full room (app/runs.py)."""
 
