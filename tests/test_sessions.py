@@ -24,9 +24,11 @@ import numpy as np
 import pytest
 
 import nnscratch
+from app import session
 from nnscratch.drawing import preprocess
 from nnscratch import threads
 from nnscratch import worker as W
+from nnscratch.data import kinds
 from nnscratch.data.splits import TrainingArrays, prepare_arrays
 from nnscratch.limiter import SlotLimiter
 from nnscratch.recipe import Recipe
@@ -451,6 +453,58 @@ def test_start_is_one_run_of_the_run_alone(server):
     assert drawn[:3] == ["element:button", "element:heading", "element:toast"], drawn
     assert not {"element:number_input", "element:text_input", "element:selectbox"} & set(drawn), drawn
     assert "running" in texts or "completed" in texts, texts
+
+
+@pytest.fixture
+def hung_mirror():
+    """An MNIST mirror on 127.0.0.1 that answers no request until the test ends (then 404): a download
+    that takes as long as the test wants. Yields (url, an Event set once the first request came)."""
+    import http.server
+
+    asked, release = threading.Event(), threading.Event()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.set()
+            release.wait(60)
+            self.send_error(404)
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}/", asked
+    release.set()
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_a_first_download_of_full_mnist_holds_no_page_turn(hung_mirror, tmp_path, monkeypatch):
+    """Page runs take turns, one at a time (app/page_turns.py). Someone pressing Start on full MNIST while
+    it downloads for the first time waits for the download without a turn: another person's page opens
+    meanwhile."""
+    B = _bench()
+    mirror, asked = hung_mirror
+    monkeypatch.setenv("NNSCRATCH_DATA", str(tmp_path / "cache"))  # nothing cached: Start must download
+    monkeypatch.setenv("NNSCRATCH_MNIST_MIRROR", mirror)
+    proc, url = B.start_server("streamlit_app.py", tmp_path / "timings.jsonl", tmp_path / "server.log")
+
+    async def scenario():
+        s = await _open_train(B, url, "downloader")
+        await s.rerun([(s.widgets["Training data"][1], "string_value", session.DATA_CHOICES[kinds.MNIST])])
+        pressing = asyncio.ensure_future(_press(s, "Start training"))
+        assert await asyncio.to_thread(asked.wait, 30), "Start on full MNIST never asked the mirror"
+        other = B.ProtocolSession(url, "draw", "another-person")
+        await asyncio.wait_for(other.open(), 20)  # a whole-page run: it needs a turn
+        assert not pressing.done(), "the download ended before the other page opened: nothing was tested"
+        pressing.cancel()
+        await other.close()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        B.stop_server(proc)
 
 
 def _canvas(fill=None) -> np.ndarray:
