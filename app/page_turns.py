@@ -16,20 +16,37 @@ from contextlib import contextmanager
 from nnscratch.limiter import SlotLimiter
 
 _TURNS = SlotLimiter(1)
-_MINE = threading.local()  # this script thread holds a turn (a full run reaching the Train page's fragment)
+_MINE = threading.local()  # .ticket: the turn this script thread holds (a full run reaching the Train page's fragment)
 
 
 @contextmanager
 def page_turn():
     """Hold one of the turns for the block (at once if this thread already holds one)."""
-    if getattr(_MINE, "held", False):
+    if getattr(_MINE, "ticket", None) is not None:
         yield
         return
     ticket = object()
     _TURNS.acquire(ticket)
-    _MINE.held = True
+    _MINE.ticket = ticket
     try:
         yield
     finally:
-        _MINE.held = False
+        _MINE.ticket = None
         _TURNS.release(ticket)
+
+
+@contextmanager
+def without_turn():
+    """Give this thread's turn up for the block, and wait for one again after it: for a wait that is not
+    Python (full MNIST's first download takes seconds), which would otherwise hold every page run in the room."""
+    ticket = getattr(_MINE, "ticket", None)
+    if ticket is None:
+        yield
+        return
+    _MINE.ticket = None
+    _TURNS.release(ticket)
+    try:
+        yield
+    finally:
+        _TURNS.acquire(ticket)
+        _MINE.ticket = ticket

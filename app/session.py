@@ -13,6 +13,7 @@ from nnscratch.data.splits import TrainingArrays
 from nnscratch.errors import DataUnavailableError
 
 from . import resources
+from .page_turns import without_turn
 
 DATA_CHOICES = {
     kinds.SAMPLE: "Built-in sample (5,000 digits, works offline)",
@@ -94,7 +95,8 @@ def get_arrays_with_progress(source: str) -> TrainingArrays:
                                                       f"{total / 2**20:.1f} MB")
 
     try:
-        return get_arrays(source, progress)
+        with without_turn():  # the room's other page runs go on meanwhile
+            return get_arrays(source, progress)
     finally:
         bar.empty()
 

@@ -75,6 +75,35 @@ def test_a_run_holding_a_turn_enters_the_fragment_without_a_second_one(monkeypat
     assert done.is_set() and page_turns._TURNS.running == 0
 
 
+def test_a_run_waiting_without_its_turn_lets_another_run_in_and_takes_a_turn_again_after(monkeypatch):
+    """A download inside a page run (app/session.py) gives the turn up, and waits in line for it after."""
+    from nnscratch.limiter import SlotLimiter
+    monkeypatch.setattr(page_turns, "_TURNS", SlotLimiter(1))
+    downloading, downloaded, other_ran, back = threading.Event(), threading.Event(), threading.Event(), []
+
+    def full_run():
+        with page_turns.page_turn():
+            with page_turns.without_turn():
+                downloading.set()
+                downloaded.wait(5)
+            back.append(page_turns._TURNS.running)
+
+    def other_run():
+        with page_turns.page_turn():
+            other_ran.set()
+
+    t = threading.Thread(target=full_run)
+    t.start()
+    assert downloading.wait(5)
+    o = threading.Thread(target=other_run)
+    o.start()
+    assert other_ran.wait(5), "another page run waited for the download"
+    downloaded.set()
+    t.join(5)
+    o.join(5)
+    assert back == [1] and page_turns._TURNS.running == 0
+
+
 def test_in_a_full_room_each_persons_live_views_tick_at_a_slightly_different_pace(monkeypatch):
     """Timers started together stay together: the room's ticks would reach the server in bursts."""
     from app import runs

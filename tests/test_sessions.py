@@ -480,10 +480,10 @@ def hung_mirror():
     srv.server_close()
 
 
-def test_a_first_download_of_full_mnist_holds_no_page_turn(hung_mirror, tmp_path, monkeypatch):
-    """Page runs take turns, one at a time (app/page_turns.py). Someone pressing Start on full MNIST while
-    it downloads for the first time waits for the download without a turn: another person's page opens
-    meanwhile."""
+@pytest.mark.parametrize("how", ["Start on the Train page", "opening the Step inside page"])
+def test_a_first_download_of_full_mnist_holds_no_page_turn(how, hung_mirror, tmp_path, monkeypatch):
+    """Page runs take turns, one at a time (app/page_turns.py). Someone whose page waits for full MNIST's
+    first download waits without a turn: another person's page opens meanwhile."""
     B = _bench()
     mirror, asked = hung_mirror
     monkeypatch.setenv("NNSCRATCH_DATA", str(tmp_path / "cache"))  # nothing cached: Start must download
@@ -493,8 +493,8 @@ def test_a_first_download_of_full_mnist_holds_no_page_turn(hung_mirror, tmp_path
     async def scenario():
         s = await _open_train(B, url, "downloader")
         await s.rerun([(s.widgets["Training data"][1], "string_value", session.DATA_CHOICES[kinds.MNIST])])
-        pressing = asyncio.ensure_future(_press(s, "Start training"))
-        assert await asyncio.to_thread(asked.wait, 30), "Start on full MNIST never asked the mirror"
+        pressing = asyncio.ensure_future(_press(s, "Start training") if how.startswith("Start") else s.goto("step"))
+        assert await asyncio.to_thread(asked.wait, 30), f"{how} on full MNIST never asked the mirror"
         other = B.ProtocolSession(url, "draw", "another-person")
         await asyncio.wait_for(other.open(), 20)  # a whole-page run: it needs a turn
         assert not pressing.done(), "the download ended before the other page opened: nothing was tested"

@@ -168,18 +168,15 @@ def start_run():
             st.warning("A run is already going in this session: stop it before starting another.", icon=":material/hourglass_top:")
             return None
         source = s["data_source"]
-        # the data before the turn: full MNIST's first download takes seconds, and holding the page turn
-        # meanwhile would hold every page run in the room
         arrays = session.get_arrays_with_progress(source)
-        with page_turn():  # a Start press is a page run too: thirty of them take turns
-            values = {k: s[v] for k, v in FIELDS.items()}
-            values["preset"] = s["f_preset"]
-            recipe, errors, notes = Recipe.from_values(values, n_train=arrays.n_train)
-            if errors:
-                st.error("Please fix: " + "; ".join(errors), icon=":material/front_hand:")
-                return None
-            w = runs.start(recipe, arrays, s["upload_name"] if source == kinds.UPLOAD else arrays.source,
-                           pace=runs.paced(worker.WATCH_SECONDS) if s["f_pace"] == "watch" else None)
+        values = {k: s[v] for k, v in FIELDS.items()}
+        values["preset"] = s["f_preset"]
+        recipe, errors, notes = Recipe.from_values(values, n_train=arrays.n_train)
+        if errors:
+            st.error("Please fix: " + "; ".join(errors), icon=":material/front_hand:")
+            return None
+        w = runs.start(recipe, arrays, s["upload_name"] if source == kinds.UPLOAD else arrays.source,
+                       pace=runs.paced(worker.WATCH_SECONDS) if s["f_pace"] == "watch" else None)
         return w, notes
     return None
 
@@ -189,7 +186,8 @@ def run_section():
     """Start, and the run it starts (after Start's callback): its live numbers, buttons and curves."""
     started, notes = None, []
     if s.pop("start_pressed", False):
-        started, notes = start_run() or (None, [])
+        with page_turn():  # a Start press is a page run too: thirty of them take turns
+            started, notes = start_run() or (None, [])
         if started is not None:
             # show the run with its first points, not "queued" until the next tick (1.5 s in a full room); the
             # wait holds no turn, so the room's other page runs go on meanwhile
