@@ -259,11 +259,14 @@ class AppDriver:
                                   timeout=60, what="the run to start")
 
     def choose(self, label_re: str, option: str) -> None:
-        """Pick ``option`` of a selectbox by typing it (the list filters to it) and Enter."""
+        """Pick ``option`` of a selectbox by typing it (the list filters to it) and Enter, once the list shows
+        it: an Enter before that picks nothing, and the typed text alone looks like the value below."""
         box = self.page.get_by_role("combobox", name=re.compile(label_re))
         box.click()
         self.page.keyboard.type(option)
+        self.page.get_by_role("option", name=option, exact=True).first.wait_for(timeout=ANSWER_TIMEOUT)
         self.page.keyboard.press("Enter")
+        self.page.get_by_role("listbox").wait_for(state="hidden", timeout=ANSWER_TIMEOUT)
         self.page.wait_for_function("o => [...document.querySelectorAll('[role=combobox]')].some(e => e.value === o)",
                                     arg=option, timeout=ANSWER_TIMEOUT)
 
