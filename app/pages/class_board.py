@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from app import board, charts, class_drawings, session, takehome, timing, ui
+from app.page_turns import without_turn
 from nnscratch.errors import StoreError
 from nnscratch.store import check_instructor_key, instructor_key_set
 
@@ -216,7 +217,8 @@ def instructor(b, chosen) -> None:
                 if check_instructor_key(key):
                     s["board_instructor"] = True
                     st.rerun()
-                time.sleep(1.0)  # slows down guessing
+                with without_turn():  # the room's other page runs go on meanwhile
+                    time.sleep(1.0)  # slows down guessing
                 st.error("That is not the instructor key.")
             return
 
