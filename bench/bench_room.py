@@ -4,6 +4,7 @@ browser does, while one more person draws on the Draw page.
     python bench/bench_room.py              # 30 sessions, the default recipe (quick, "Watch it learn")
     python bench/bench_room.py --heavy      # 30 sessions, the best preset on the sample, as fast as it goes
     python bench/bench_room.py --cluster 2  # the same room through deploy/cluster: HAProxy and 2 replicas
+    python bench/bench_room.py --neighbours 2  # the same room on a busy machine: 2 other programs computing
 
 The server is started as the README starts it (``streamlit run streamlit_app.py``, on a free 127.0.0.1 port),
 with no BLAS or nnscratch setting in its environment: a teacher's laptop sets none. The one variable it gets,
@@ -54,6 +55,7 @@ FINAL = ("completed", "stopped", "diverged", "error")
 # What a teacher's laptop does not set: the room is measured without any of it.
 UNSET = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NNSCRATCH_MAX_TRAINING")
 HEAVY = [("Recipe", "string_value", "best")]  # the preset's on_change fills the form
+NEIGHBOUR_DUTY = 0.5  # --neighbours: each one busy this share of the time
 
 
 class Watcher:
@@ -236,6 +238,7 @@ async def room(args):
     pace = "As fast as it goes" if args.heavy else "Watch it learn"
     server = Server(args.cluster, timings, out_dir)
     url, session = server.url, server.session
+    neighbours = []
     try:
         solo_before = await solo(url, preset_widgets, args.timeout, session)
         print(f"solo run (as fast as it goes): {solo_before:.2f} s of computing")
@@ -253,6 +256,8 @@ async def room(args):
         if (await drawer.stdout.readline()).strip() != b"ready":
             raise RuntimeError("the drawer could not open the Draw page")
 
+        neighbours = [subprocess.Popen([sys.executable, __file__, "--be-neighbour", str(args.timeout)])
+                      for _ in range(args.neighbours)]
         cpu0, own0, wall0, client0 = server.cpu(), server.own_cpu(), time.time(), time.process_time()
         received0 = sum(w.s.received for w in watchers)
         t0 = time.perf_counter()
@@ -275,6 +280,7 @@ async def room(args):
         strokes = json.loads(await drawer.stdout.read())
         await drawer.wait()
         await sampling
+        _stop(neighbours)
         await asyncio.gather(*(w.s.close() for w in watchers))  # each may wait out its close
         ticks_cpu = read_ticks(timings, wall0)
         # the solo run again: this machine's speed drifts by a fifth or more over minutes, so the bound
@@ -283,6 +289,7 @@ async def room(args):
         print(f"solo run after the room: {solo_after:.2f} s of computing")
         solo_s = (solo_before + solo_after) / 2
     finally:
+        _stop(neighbours)
         server.stop()
 
     n = len(watchers)
@@ -305,7 +312,8 @@ async def room(args):
     bound = n * solo_s / cores
     res = dict(
         case=("heavy (best preset, sample, as fast as it goes)" if args.heavy else "default (quick, Watch it learn)")
-        + (f", deploy/cluster with {args.cluster} replicas" if args.cluster else ""),
+        + (f", deploy/cluster with {args.cluster} replicas" if args.cluster else "")
+        + (f", {args.neighbours} busy neighbour(s) on the machine" if args.neighbours else ""),
         sessions=n, cores=cores, solo_compute_s=solo_s, solo_before_after_s=(solo_before, solo_after), started_at=wall0, completed=completed, not_completed=not_completed,
         wait_running=dict(p50=B.pct(ran, 50), p95=B.pct(ran, 95), max=max(ran, default=None), n=len(ran)),
         wait_first_point=dict(p50=B.pct(first, 50), p95=B.pct(first, 95), max=max(first, default=None),
@@ -331,6 +339,27 @@ async def room(args):
         errors=len(errors), error_examples=errors[:3],
     )
     return res
+
+
+def be_neighbour(seconds: float) -> None:
+    """Another program on the same machine (a shared server, the presenter's own laptop): busy half of every
+    100 ms with memory-heavy numpy work, for at most ``seconds``."""
+    import numpy as np
+    a, b = np.ones(4_000_000), np.empty(4_000_000)
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        busy = time.perf_counter() + NEIGHBOUR_DUTY * 0.1
+        while time.perf_counter() < busy:
+            np.multiply(a, 2.0, out=b)
+        time.sleep((1 - NEIGHBOUR_DUTY) * 0.1)
+
+
+def _stop(procs) -> None:
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        p.wait(10)
+    procs.clear()
 
 
 def _bunching(sent: list, window: float = 0.1) -> dict:
@@ -448,10 +477,18 @@ def main(argv=None):
                     help="a control: watchers rerun the live views at most this often (default: as the page asks)")
     ap.add_argument("--cluster", type=int, default=0, metavar="REPLICAS",
                     help="serve the room with deploy/cluster and this many replicas (default: one server)")
+    ap.add_argument("--neighbours", type=int, default=0, metavar="N",
+                    help="N other programs computing on the machine during the room, each busy half the time "
+                         "(default: none)")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--draw-at", metavar="URL", help=argparse.SUPPRESS)  # the drawer's own process
     ap.add_argument("--via-proxy", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--be-neighbour", type=float, metavar="SECONDS", help=argparse.SUPPRESS)  # a neighbour's process
     args = ap.parse_args(argv)
+    if args.be_neighbour:
+        return be_neighbour(args.be_neighbour)
+    if not 0 <= args.neighbours <= 4:
+        ap.error("--neighbours must be 0 to 4")
     if args.draw_at:
         return asyncio.run(drawer_process(args.draw_at, args.via_proxy))
     if not 1 <= args.sessions <= MAX_SESSIONS:
