@@ -346,14 +346,9 @@ class TrainingWorker:
         finally:
             run.close()
 
-    def _set(self, status: str, error: str | None = None) -> None:
-        with self._lock:
-            self._status = status
-            if error is not None:
-                self._error = error
-
     def _run(self) -> None:
         run = None
+        final: tuple[str, str | None] = (ERROR, "the run ended without saying how")  # set below, shown only at the end
         try:
             if self._fit is None and child.AVAILABLE:
                 # the child starts up while the run waits for its slot, and computes only once it has one
@@ -361,24 +356,25 @@ class TrainingWorker:
                 self._flags = run.flags
             self._holding = self._limiter.acquire(self, self._stop)
             if not self._holding:
-                self._set(STOPPED)
+                final = (STOPPED, None)
                 return
             self._time.started = time.time()
-            self._set(RUNNING)
+            with self._lock:
+                self._status = RUNNING
             # no pause_event: a pause is waited out between steps, without the slot (_take_turn)
             status = self._compute(run)
             if status == STOPPED or (status != COMPLETED and self._stop.is_set()):
                 status = STOPPED
             self._finish_model(status)
-            self._set(status if status in FINAL_STATES else COMPLETED)
+            final = (status if status in FINAL_STATES else COMPLETED, None)
         except TrainingDiverged as e:
             self._finish_model(DIVERGED)
-            self._set(DIVERGED, _one_line(e))
+            final = (DIVERGED, _one_line(e))
         except NNScratchError as e:
-            self._set(ERROR, _one_line(e))
+            final = (ERROR, _one_line(e))
         except Exception as e:  # noqa: BLE001 - a worker must never die silently
             log.exception("training worker %s failed", self.id)
-            self._set(ERROR, _one_line(e))
+            final = (ERROR, _one_line(e))
         finally:
             if run is not None:
                 run.close()  # stopped while queued, or failed: the child goes, the weights come home
@@ -386,7 +382,11 @@ class TrainingWorker:
                 self._limiter.release(self)
                 self._holding = False
             self._time.finished = time.time()
+            # the final status and done together: a run shown as ended is one a new Start does not refuse
             with self._lock:
+                self._status = final[0]
+                if final[1] is not None:
+                    self._error = final[1]
                 self._done.set()
                 self._first.set()
                 callbacks, self._when_done = self._when_done, []

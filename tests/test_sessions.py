@@ -298,7 +298,7 @@ async def _start(s, epochs=300):
 
 async def _status(s) -> str:
     await s.rerun()
-    return " ".join(s.texts)
+    return " ".join(x for x in s.texts if not x.lstrip().startswith("<style>"))  # the page's CSS says nothing
 
 
 async def _wait_text(s, needle, timeout=60.0) -> str:

@@ -115,6 +115,26 @@ def test_worker_stop_is_quick_and_keeps_history_and_weights():
     assert w.net.params["W1"][0, 0] == w.n_rows()  # the weights of the last finished step are kept
 
 
+def test_a_run_reads_as_ended_only_once_it_is_done():
+    """Between its fit's end and done, a run still tidies up (its child, its slot). Shown as "stopped" in that
+    moment, a person's next Start was refused with "a run is already going" (runs.start_worker asks done)."""
+    entered, gate = threading.Event(), threading.Event()
+
+    class SlowToRelease(SlotLimiter):
+        def release(self, ticket):
+            entered.set()
+            gate.wait(5)  # the run's thread is held here, inside its tidying up
+            super().release(ticket)
+
+    w = make(limiter=SlowToRelease(1), steps=100000, step_time=0.001).start()
+    wait_for(lambda: w.n_rows() > 2)
+    w.stop()
+    assert entered.wait(5)
+    assert (w.status, w.done) == ("running", False), "ended in the status before done"
+    gate.set()
+    assert w.join(5) and (w.status, w.done) == ("stopped", True)
+
+
 def test_worker_pause_resume_and_stop_while_paused():
     w = make(steps=100000, step_time=0.001).start()
     wait_for(lambda: w.n_rows() > 2)
