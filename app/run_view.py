@@ -11,7 +11,7 @@ from nnscratch import metrics, worker
 
 from . import charts, runs, session, takehome, ui
 
-STOP_WAIT_S = 1.0  # Stop waits this long for the run to end (within one step); after that the live panel catches up
+STOP_WAIT_S = 1.0  # Stop and Pause wait this long for the run to end or hold (within one step); then the panel catches up
 
 
 def controls(w, snap):
@@ -23,6 +23,8 @@ def controls(w, snap):
             st.rerun(scope="fragment")
     elif b1.button("Pause", icon=":material/pause:", key="btn_pause", width="stretch"):
         w.pause()
+        if snap["status"] == worker.RUNNING:  # a queued run has computed nothing to wait for
+            w.wait_paused(STOP_WAIT_S)  # "paused" is then shown at the step the run stays at
         st.rerun(scope="fragment")
     if b2.button("Stop", icon=":material/stop:", key="btn_stop", width="stretch"):
         pressed = time.monotonic()

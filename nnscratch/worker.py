@@ -101,6 +101,7 @@ class TrainingWorker:
         self._error: str | None = None
         self._stop = threading.Event()
         self._pause = threading.Event()
+        self._pause_held = threading.Event()  # paused, and computing nothing (or ended)
         self._done = threading.Event()
         self._first = threading.Event()  # it has a history row, or has ended
         self._time = _Timing()
@@ -180,6 +181,12 @@ class TrainingWorker:
     def resume(self) -> None:
         self._pause.clear()
         self._flags[child.PAUSE] = 0
+
+    def wait_paused(self, timeout: float) -> bool:
+        """After :meth:`pause`: wait up to ``timeout`` seconds until the run computes nothing more; True if it
+        is held (or has ended). The steps it computed before it saw the pause (a child sends its rows in
+        batches, ``child.ROWS_EVERY``) are then in its history, so the step shown as paused is the one it stays at."""
+        return self._pause_held.wait(timeout)
 
     def join(self, timeout: float | None = None) -> bool:
         self._thread.join(timeout)
@@ -305,7 +312,9 @@ class TrainingWorker:
             self._stop.wait(wait)
         paused_at = turns.now()
         while self._pause.is_set() and not self._stop.is_set():
+            self._pause_held.set()  # the steps computed before the pause are all in the history now
             self._stop.wait(0.05)
+        self._pause_held.clear()
         resumed_at = turns.now()
         if not self._stop.is_set():  # a stopped run leaves the queue; fit ends before its next step
             self._holding = self._limiter.acquire(self, self._stop, priority=computed)
@@ -389,6 +398,7 @@ class TrainingWorker:
                     self._error = final[1]
                 self._done.set()
                 self._first.set()
+                self._pause_held.set()
                 callbacks, self._when_done = self._when_done, []
                 timer, self._stop_timer = self._stop_timer, None  # a stop set for later has nothing left to stop
             if timer is not None:

@@ -93,6 +93,24 @@ def test_the_weights_are_seen_live_while_it_runs_and_pace_and_pause_reach_the_ch
         w.stop()
 
 
+def test_a_paused_run_as_fast_as_it_goes_holds_at_the_step_it_shows():
+    """The child sends its rows in batches (child.ROWS_EVERY): once wait_paused says the run holds, the rows
+    it computed before it saw the pause are in, and no more come."""
+    w = worker(Recipe(hidden=(32,), batch_size=64, epochs=300)).start()  # thousands of steps of a millisecond
+    try:
+        assert wait_until(lambda: w.n_rows() >= 50)
+        w.pause()
+        assert w.wait_paused(10), "the run did not hold for the pause"
+        n = w.n_rows()
+        time.sleep(0.3)  # several of the child's batches
+        assert w.n_rows() == n < w.total_steps, f"held at {n} rows, then {w.n_rows()}"
+        w.resume()
+        assert wait_until(lambda: w.n_rows() > n)
+    finally:
+        w.stop()
+    assert w.join(10) and w.wait_paused(0), "an ended run holds"
+
+
 def test_a_child_that_dies_ends_its_run_with_one_line_and_the_last_weights():
     w = worker(Recipe(hidden=(32,), batch_size=64, epochs=4), pace=60.0).start()
     try:

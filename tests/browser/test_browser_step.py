@@ -236,8 +236,8 @@ def test_a_paused_runs_network_is_stepped_as_a_copy(app):
     source = app.page.get_by_role("combobox", name=re.compile("Network to step"))
     m = re.match(r"Your paused run \(784-128-10, step (\d+)\)", source.input_value())
     assert m, source.input_value()
-    at = int(m[1])  # the step being computed when Pause was pressed may still land (as on the Train page)
-    assert at in (paused["step"], paused["step"] + 1)
+    at = int(m[1])
+    assert at == paused["step"], "the run showed 'paused' before it held (TrainingWorker.wait_paused)"
     text = press(app, "Step x10", r"Step 10 · sgd")
     before, after = shown_losses(text)
     assert np.isfinite(before) and np.isfinite(after)

@@ -53,20 +53,15 @@ def test_quick_run_is_live_pauses_resumes_and_completes(app):
     app.button("Pause").click()
     paused = app.wait_progress(lambda p: p["status"] == "paused", timeout=30, what="the run to pause")
     record("pause_click_to_paused_s", round(time.monotonic() - t0, 2))
-    # The status turns "paused" at the click. The rows the run computed before its process saw the pause may
-    # still land just after: its last batch (child.ROWS_EVERY, 50 ms of steps; some 30 as fast as it goes)
-    # and the step in flight. After that the count must not move for the whole observation window.
+    # "paused" shows once the run holds (Pause waits for it: TrainingWorker.wait_paused), with every step it
+    # computed before its process saw the pause: from then on the count must not move
     seen, start = [], time.monotonic()
     while time.monotonic() - start < HOLD_SECONDS:
         p = app.wait_progress(lambda p: True, timeout=30)
         assert p["status"] == "paused", f"paused at {paused}, then saw {p}"
-        seen.append((time.monotonic() - start, p["step"]))
+        seen.append((round(time.monotonic() - start, 2), p["step"]))
         app.page.wait_for_timeout(200)  # observation interval while checking that nothing moves
-    steps = {s for _, s in seen}
-    assert min(steps) >= paused["step"], f"paused at step {paused['step']}, then saw {sorted(steps)}"
-    late = {s for t, s in seen if t > 1.0}
-    assert len(late) == 1, f"the step count still moved more than a second after Pause: {seen}"
-    paused = dict(paused, step=max(steps))
+    assert {s for _, s in seen} == {paused["step"]}, f"paused at step {paused['step']}, then saw {seen}"
 
     # Resume goes on
     app.button("Resume").click()
